@@ -1,0 +1,841 @@
+//! psyne's demo and comparison benchmark: runs psyne and its peers side by
+//! side, in one process and one run, and prints markdown tables with ratios.
+//!
+//! ```text
+//! cargo run --release --example compare            # full run (~1 minute)
+//! cargo run --release --example compare -- --quick # smoke run (a few seconds)
+//! cargo run --release --example compare -- --only ping   # one section
+//! ```
+//!
+//! Sections: `async-spsc`, `blocking-spsc`, `ping`, `mpsc`, `big`.
+//!
+//! Workloads (64-byte messages, capacity 1024 unless noted):
+//! async SPSC throughput (tokio, 2 workers); blocking SPSC between two
+//! threads; ping-pong round trip (threads and async) with a two-atomic spin
+//! floor; async MPSC 4 → 1; 1 MiB messages written in full and read one byte
+//! per cache line, against per-message `Vec`s, thingbuf's recycled slots and
+//! a hand-written buffer pool.
+//!
+//! Each cell is the median of several short runs; ratios compare numbers
+//! from the same run, which is what is meaningful on a shared, noisy machine.
+
+// Outside the library: std atomics are fine here (clippy.toml guards the
+// library's loom facade).
+#![allow(clippy::disallowed_types)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use psyne::{Backpressure, WaitStrategy};
+
+type M = [u64; 8];
+const CAP: usize = 1024;
+const BIG: usize = 1 << 20;
+
+struct Cfg {
+    msgs: u64,
+    pings: usize,
+    big_msgs: usize,
+    runs: usize,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let cfg = if quick {
+        Cfg { msgs: 20_000, pings: 2_000, big_msgs: 50, runs: 1 }
+    } else {
+        Cfg { msgs: 1_000_000, pings: 50_000, big_msgs: 1_000, runs: 5 }
+    };
+    let args: Vec<String> = std::env::args().collect();
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
+    let run = |section: &str| only.as_deref().is_none_or(|o| o == section);
+    if only.is_none() {
+        demo()?;
+    }
+    println!(
+        "# psyne comparison ({} mode, {} runs per cell, median)\n",
+        if quick { "quick" } else { "full" },
+        cfg.runs
+    );
+    println!(
+        "machine: {} cores; 64-byte messages, capacity {CAP}\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    if run("async-spsc") {
+        async_spsc(&cfg);
+    }
+    if run("blocking-spsc") {
+        blocking_spsc(&cfg);
+    }
+    if run("ping") {
+        ping_pong(&cfg);
+    }
+    if run("mpsc") {
+        async_mpsc(&cfg);
+    }
+    if run("big") {
+        big_messages(&cfg);
+    }
+    Ok(())
+}
+
+/// The demo: a named in-process channel, zero-copy both ways.
+fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    let rt = runtime();
+    rt.block_on(async {
+        let mut rx = psyne::channel::<[f32]>().bytes(1 << 20).bind("memory://demo").await?;
+        let mut tx = psyne::channel::<[f32]>().connect("memory://demo").await?;
+        let producer = tokio::spawn(async move {
+            for i in 0..4 {
+                let mut v = tx.reserve_len(1024).await?;
+                v.iter_mut().enumerate().for_each(|(j, x)| *x = (i * 1024 + j) as f32);
+                v.commit();
+            }
+            Ok::<_, psyne::ReserveError>(())
+        });
+        let mut sums = Vec::new();
+        while let Some(v) = rx.recv().await {
+            sums.push(v.iter().sum::<f32>());
+        }
+        producer.await??;
+        println!(
+            "demo: memory://demo carried {} vectors of 1024 f32 in place; sums {sums:?}\n",
+            sums.len()
+        );
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Median throughput in million messages per second of `runs` runs of `f`,
+/// which returns the time it took for `msgs` messages.
+fn mps(cfg: &Cfg, msgs: u64, mut f: impl FnMut() -> Duration) -> f64 {
+    median((0..cfg.runs).map(|_| msgs as f64 / f().as_secs_f64() / 1e6).collect())
+}
+
+fn table(title: &str, unit: &str, higher_is_better: bool, rows: &[(&str, f64)], reference: &str) {
+    let base = rows.iter().find(|(n, _)| *n == reference).map_or(1.0, |r| r.1);
+    println!("## {title}\n");
+    println!("| implementation | {unit} | vs {reference} |");
+    println!("|---|---:|---:|");
+    for (name, v) in rows {
+        let ratio = if higher_is_better { v / base } else { base / v };
+        println!("| {name} | {v:.2} | {ratio:.2}× |");
+    }
+    println!();
+}
+
+/// Best peer's value among `rows` whose name does not start with "psyne".
+fn best_peer(rows: &[(&str, f64)], higher_is_better: bool) -> (&'static str, f64) {
+    let mut best: Option<(&str, f64)> = None;
+    for &(n, v) in rows.iter().filter(|(n, _)| !n.starts_with("psyne")) {
+        let better = best.is_none_or(|(_, b)| if higher_is_better { v > b } else { v < b });
+        if better {
+            best = Some((n, v));
+        }
+    }
+    let (n, v) = best.unwrap_or(("none", 1.0));
+    (Box::leak(n.to_owned().into_boxed_str()), v)
+}
+
+fn verdict(what: &str, ours: f64, target: &str, ok: bool) {
+    println!("target — {what}: {ours:.2}× ({target}): {}\n", if ok { "met" } else { "MISSED" });
+}
+
+// ---------------------------------------------------------------------------
+// Async SPSC throughput
+
+macro_rules! async_pair {
+    ($rt:expr, $n:expr, $tx:ident, $rx:ident, $send:expr, $recv:expr) => {{
+        let n = $n;
+        $rt.block_on(async move {
+            let start = Instant::now();
+            let p = tokio::spawn(async move {
+                #[allow(unused_mut)]
+                let mut $tx = $tx;
+                for i in 0..n {
+                    let v: M = [i; 8];
+                    $send(&mut $tx, v).await;
+                }
+            });
+            let c = tokio::spawn(async move {
+                #[allow(unused_mut)]
+                let mut $rx = $rx;
+                let mut sum = 0u64;
+                for _ in 0..n {
+                    sum = sum.wrapping_add($recv(&mut $rx).await);
+                }
+                sum
+            });
+            p.await.unwrap();
+            black_box(c.await.unwrap());
+            start.elapsed()
+        })
+    }};
+}
+
+fn async_spsc(cfg: &Cfg) {
+    let rt = runtime();
+    let n = cfg.msgs;
+    let mut rows = vec![
+        (
+            "psyne send/recv",
+            mps(cfg, n, || {
+                let (tx, rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
+                async_pair!(
+                    rt,
+                    n,
+                    tx,
+                    rx,
+                    async |t: &mut psyne::Sender<M>, v| { t.send(v).await.unwrap() },
+                    async |r: &mut psyne::Receiver<M>| { r.recv().await.unwrap()[0] }
+                )
+            }),
+        ),
+        (
+            "psyne reserve/commit",
+            mps(cfg, n, || {
+                let (tx, rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
+                async_pair!(
+                    rt,
+                    n,
+                    tx,
+                    rx,
+                    async |t: &mut psyne::Sender<M>, v: M| {
+                        let mut s = t.reserve().await.unwrap();
+                        s[0] = v[0];
+                        s.commit()
+                    },
+                    async |r: &mut psyne::Receiver<M>| { r.recv().await.unwrap()[0] }
+                )
+            }),
+        ),
+        (
+            "psyne batched (64)",
+            mps(cfg, n, || {
+                let (mut tx, mut rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
+                rt.block_on(async move {
+                    let start = Instant::now();
+                    let p = tokio::spawn(async move {
+                        let mut batch = [[0u64; 8]; 64];
+                        let mut i = 0;
+                        while i < n {
+                            let k = 64.min(n - i) as usize;
+                            for (j, m) in batch[..k].iter_mut().enumerate() {
+                                m[0] = i + j as u64;
+                            }
+                            tx.send_batch(&batch[..k]).await.unwrap();
+                            i += k as u64;
+                        }
+                    });
+                    let c = tokio::spawn(async move {
+                        let (mut sum, mut got) = (0u64, 0u64);
+                        let mut buf = Vec::with_capacity(64);
+                        while got < n {
+                            got += rx.recv_many(&mut buf, 64).await as u64;
+                            sum = buf.drain(..).fold(sum, |s, m| s.wrapping_add(m[0]));
+                        }
+                        sum
+                    });
+                    p.await.unwrap();
+                    black_box(c.await.unwrap());
+                    start.elapsed()
+                })
+            }),
+        ),
+        (
+            "tokio::mpsc",
+            mps(cfg, n, || {
+                let (tx, rx) = tokio::sync::mpsc::channel::<M>(CAP);
+                async_pair!(
+                    rt,
+                    n,
+                    tx,
+                    rx,
+                    async |t: &mut tokio::sync::mpsc::Sender<M>, v| { t.send(v).await.unwrap() },
+                    async |r: &mut tokio::sync::mpsc::Receiver<M>| { r.recv().await.unwrap()[0] }
+                )
+            }),
+        ),
+        (
+            "flume",
+            mps(cfg, n, || {
+                let (tx, rx) = flume::bounded::<M>(CAP);
+                async_pair!(
+                    rt,
+                    n,
+                    tx,
+                    rx,
+                    async |t: &mut flume::Sender<M>, v| { t.send_async(v).await.unwrap() },
+                    async |r: &mut flume::Receiver<M>| { r.recv_async().await.unwrap()[0] }
+                )
+            }),
+        ),
+        (
+            "kanal",
+            mps(cfg, n, || {
+                let (tx, rx) = kanal::bounded_async::<M>(CAP);
+                async_pair!(
+                    rt,
+                    n,
+                    tx,
+                    rx,
+                    async |t: &mut kanal::AsyncSender<M>, v| { t.send(v).await.unwrap() },
+                    async |r: &mut kanal::AsyncReceiver<M>| { r.recv().await.unwrap()[0] }
+                )
+            }),
+        ),
+        (
+            "async-channel",
+            mps(cfg, n, || {
+                let (tx, rx) = async_channel::bounded::<M>(CAP);
+                async_pair!(
+                    rt,
+                    n,
+                    tx,
+                    rx,
+                    async |t: &mut async_channel::Sender<M>, v| { t.send(v).await.unwrap() },
+                    async |r: &mut async_channel::Receiver<M>| { r.recv().await.unwrap()[0] }
+                )
+            }),
+        ),
+        (
+            "thingbuf",
+            mps(cfg, n, || {
+                let (tx, rx) = thingbuf::mpsc::channel::<M>(CAP);
+                async_pair!(
+                    rt,
+                    n,
+                    tx,
+                    rx,
+                    async |t: &mut thingbuf::mpsc::Sender<M>, v| { t.send(v).await.unwrap() },
+                    async |r: &mut thingbuf::mpsc::Receiver<M>| { r.recv().await.unwrap()[0] }
+                )
+            }),
+        ),
+    ];
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let (peer, best) = best_peer(&rows, true);
+    table("async SPSC throughput (tokio, 2 workers)", "M msg/s", true, &rows, peer);
+    let ours = rows.iter().filter(|(n, _)| n.starts_with("psyne")).map(|r| r.1).fold(0.0, f64::max);
+    verdict("async SPSC vs best async peer", ours / best, "target ≥ 2×", ours / best >= 2.0);
+}
+
+// ---------------------------------------------------------------------------
+// Blocking SPSC between two threads
+
+fn threads(
+    n: u64,
+    produce: impl FnOnce() + Send,
+    consume: impl FnOnce() -> u64 + Send,
+) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        s.spawn(produce);
+        black_box(consume());
+    });
+    let _ = n;
+    start.elapsed()
+}
+
+fn blocking_spsc(cfg: &Cfg) {
+    let n = cfg.msgs;
+    let psyne_with = |strategy: WaitStrategy| {
+        mps(cfg, n, || {
+            let (mut tx, mut rx) =
+                psyne::channel::<M>().capacity(CAP).wait_strategy(strategy).spsc().unwrap();
+            threads(
+                n,
+                move || (0..n).for_each(|i| tx.send_blocking([i; 8]).unwrap()),
+                move || (0..n).fold(0u64, |s, _| s.wrapping_add(rx.recv_blocking().unwrap()[0])),
+            )
+        })
+    };
+    let mut rows = vec![
+        ("psyne busy-spin", psyne_with(WaitStrategy::BusySpin)),
+        ("psyne spin-park (default)", psyne_with(WaitStrategy::default())),
+        (
+            "crossbeam-channel",
+            mps(cfg, n, || {
+                let (tx, rx) = crossbeam_channel::bounded::<M>(CAP);
+                threads(
+                    n,
+                    move || (0..n).for_each(|i| tx.send([i; 8]).unwrap()),
+                    move || (0..n).fold(0u64, |s, _| s.wrapping_add(rx.recv().unwrap()[0])),
+                )
+            }),
+        ),
+        (
+            "rtrb (spin)",
+            mps(cfg, n, || {
+                let (mut tx, mut rx) = rtrb::RingBuffer::<M>::new(CAP);
+                threads(
+                    n,
+                    move || {
+                        for i in 0..n {
+                            let mut v = [i; 8];
+                            while let Err(rtrb::PushError::Full(back)) = tx.push(v) {
+                                v = back;
+                                std::hint::spin_loop();
+                            }
+                        }
+                    },
+                    move || {
+                        (0..n).fold(0u64, |s, _| {
+                            loop {
+                                if let Ok(v) = rx.pop() {
+                                    break s.wrapping_add(v[0]);
+                                }
+                                std::hint::spin_loop();
+                            }
+                        })
+                    },
+                )
+            }),
+        ),
+    ];
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    table("blocking SPSC throughput (two threads)", "M msg/s", true, &rows, "rtrb (spin)");
+    let rtrb = rows.iter().find(|r| r.0 == "rtrb (spin)").map_or(1.0, |r| r.1);
+    let ours = rows.iter().find(|r| r.0 == "psyne busy-spin").map_or(0.0, |r| r.1);
+    verdict("busy-spin SPSC vs rtrb", ours / rtrb, "target ≥ 1×", ours >= rtrb);
+}
+
+// ---------------------------------------------------------------------------
+// Ping-pong round trip
+
+/// Median and p99 of round trips in microseconds.
+fn percentiles(mut ns: Vec<u64>) -> (f64, f64) {
+    ns.sort_unstable();
+    let at = |q: f64| ns[((ns.len() - 1) as f64 * q) as usize] as f64 / 1e3;
+    (at(0.5), at(0.99))
+}
+
+fn thread_ping_pong(
+    pings: usize,
+    mut ping: impl FnMut(u64) + Send,
+    mut pong: impl FnMut() -> u64 + Send,
+    mut echo: impl FnMut(u64) + Send,
+    mut wait: impl FnMut() -> u64 + Send,
+) -> (f64, f64) {
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for _ in 0..pings + 100 {
+                let v = wait();
+                echo(v);
+            }
+        });
+        let mut lat = Vec::with_capacity(pings);
+        for i in 0..pings + 100 {
+            let t = Instant::now();
+            ping(i as u64);
+            black_box(pong());
+            if i >= 100 {
+                lat.push(t.elapsed().as_nanos() as u64);
+            }
+        }
+        percentiles(lat)
+    })
+}
+
+fn ping_pong(cfg: &Cfg) {
+    let pings = cfg.pings;
+    let mut thread_rows = Vec::new();
+    // The floor: two atomics, each side spinning on the other's.
+    {
+        let a = Arc::new(AtomicU64::new(0));
+        let b = Arc::new(AtomicU64::new(0));
+        let (a2, b2) = (a.clone(), b.clone());
+        let (a3, b3) = (a.clone(), b.clone());
+        let mut expect = 0u64;
+        let mut seen = 0u64;
+        let r = thread_ping_pong(
+            pings,
+            move |i| a.store(i + 1, Ordering::Release),
+            move || loop {
+                let v = b.load(Ordering::Acquire);
+                if v != expect {
+                    expect = v;
+                    break v;
+                }
+                std::hint::spin_loop();
+            },
+            move |v| b2.store(v, Ordering::Release),
+            move || loop {
+                let v = a2.load(Ordering::Acquire);
+                if v != seen {
+                    seen = v;
+                    break v;
+                }
+                std::hint::spin_loop();
+            },
+        );
+        let _ = (a3, b3);
+        thread_rows.push(("two-atomic spin floor", r));
+    }
+    for (name, strategy) in [
+        ("psyne busy-spin", WaitStrategy::BusySpin),
+        ("psyne spin-park (default)", WaitStrategy::default()),
+    ] {
+        let (mut tx1, mut rx1) =
+            psyne::channel::<M>().capacity(CAP).wait_strategy(strategy).spsc().unwrap();
+        let (mut tx2, mut rx2) =
+            psyne::channel::<M>().capacity(CAP).wait_strategy(strategy).spsc().unwrap();
+        let r = thread_ping_pong(
+            pings,
+            move |i| tx1.send_blocking([i; 8]).unwrap(),
+            move || rx2.recv_blocking().unwrap()[0],
+            move |v| tx2.send_blocking([v; 8]).unwrap(),
+            move || rx1.recv_blocking().unwrap()[0],
+        );
+        thread_rows.push((name, r));
+    }
+    {
+        let (tx1, rx1) = crossbeam_channel::bounded::<M>(CAP);
+        let (tx2, rx2) = crossbeam_channel::bounded::<M>(CAP);
+        let r = thread_ping_pong(
+            pings,
+            move |i| tx1.send([i; 8]).unwrap(),
+            move || rx2.recv().unwrap()[0],
+            move |v| tx2.send([v; 8]).unwrap(),
+            move || rx1.recv().unwrap()[0],
+        );
+        thread_rows.push(("crossbeam-channel", r));
+    }
+    println!("## ping-pong round trip, two threads\n");
+    println!("| implementation | median µs | p99 µs | median vs floor |");
+    println!("|---|---:|---:|---:|");
+    let floor = thread_rows[0].1.0;
+    for (name, (med, p99)) in &thread_rows {
+        println!("| {name} | {med:.3} | {p99:.3} | {:.2}× |", med / floor);
+    }
+    println!();
+    let spin = thread_rows.iter().find(|r| r.0 == "psyne busy-spin").map_or(0.0, |r| r.1.0);
+    verdict(
+        "busy-spin ping-pong vs two-atomic floor",
+        spin / floor,
+        "target ≤ 1.3×",
+        spin / floor <= 1.3,
+    );
+
+    // Async ping-pong: two tasks on a 2-worker runtime.
+    let rt = runtime();
+    macro_rules! async_pp {
+        ($name:expr, $mk:expr, $send:expr, $recv:expr) => {{
+            let ((mut tx1, mut rx1), (mut tx2, mut rx2)) = ($mk, $mk);
+            let r = rt.block_on(async move {
+                let echo = tokio::spawn(async move {
+                    for _ in 0..pings + 100 {
+                        let v = $recv(&mut rx1).await;
+                        $send(&mut tx2, [v; 8]).await;
+                    }
+                });
+                let mut lat = Vec::with_capacity(pings);
+                for i in 0..pings + 100 {
+                    let t = Instant::now();
+                    $send(&mut tx1, [i as u64; 8]).await;
+                    black_box($recv(&mut rx2).await);
+                    if i >= 100 {
+                        lat.push(t.elapsed().as_nanos() as u64);
+                    }
+                }
+                echo.await.unwrap();
+                percentiles(lat)
+            });
+            ($name, r)
+        }};
+    }
+    let mut rows = vec![
+        async_pp!(
+            "psyne",
+            psyne::channel::<M>().capacity(CAP).spsc().unwrap(),
+            async |t: &mut psyne::Sender<M>, v| { t.send(v).await.unwrap() },
+            async |r: &mut psyne::Receiver<M>| { r.recv().await.unwrap()[0] }
+        ),
+        async_pp!(
+            "tokio::mpsc",
+            tokio::sync::mpsc::channel::<M>(CAP),
+            async |t: &mut tokio::sync::mpsc::Sender<M>, v| { t.send(v).await.unwrap() },
+            async |r: &mut tokio::sync::mpsc::Receiver<M>| { r.recv().await.unwrap()[0] }
+        ),
+        async_pp!(
+            "flume",
+            flume::bounded::<M>(CAP),
+            async |t: &mut flume::Sender<M>, v| { t.send_async(v).await.unwrap() },
+            async |r: &mut flume::Receiver<M>| { r.recv_async().await.unwrap()[0] }
+        ),
+        async_pp!(
+            "kanal",
+            kanal::bounded_async::<M>(CAP),
+            async |t: &mut kanal::AsyncSender<M>, v| { t.send(v).await.unwrap() },
+            async |r: &mut kanal::AsyncReceiver<M>| { r.recv().await.unwrap()[0] }
+        ),
+        async_pp!(
+            "async-channel",
+            async_channel::bounded::<M>(CAP),
+            async |t: &mut async_channel::Sender<M>, v| { t.send(v).await.unwrap() },
+            async |r: &mut async_channel::Receiver<M>| { r.recv().await.unwrap()[0] }
+        ),
+        async_pp!(
+            "thingbuf",
+            thingbuf::mpsc::channel::<M>(CAP),
+            async |t: &mut thingbuf::mpsc::Sender<M>, v| { t.send(v).await.unwrap() },
+            async |r: &mut thingbuf::mpsc::Receiver<M>| { r.recv().await.unwrap()[0] }
+        ),
+    ];
+    rows.sort_by(|a, b| a.1.0.total_cmp(&b.1.0));
+    let best_peer = rows.iter().find(|r| r.0 != "psyne").map_or(1.0, |r| r.1.0);
+    println!("## ping-pong round trip, async (tokio, 2 workers)\n");
+    println!("| implementation | median µs | p99 µs | median vs best peer |");
+    println!("|---|---:|---:|---:|");
+    for (name, (med, p99)) in &rows {
+        println!("| {name} | {med:.3} | {p99:.3} | {:.2}× |", med / best_peer);
+    }
+    println!();
+    let ours = rows.iter().find(|r| r.0 == "psyne").map_or(0.0, |r| r.1.0);
+    verdict(
+        "async ping-pong median vs best async peer",
+        ours / best_peer,
+        "target ≤ 1×",
+        ours <= best_peer,
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Async MPSC, 4 producers -> 1 consumer
+
+fn async_mpsc(cfg: &Cfg) {
+    let rt = runtime();
+    let n = cfg.msgs;
+    let per = n / 4;
+    macro_rules! mpsc_case {
+        ($mk:expr, $clone:expr, $send:expr, $recv:expr) => {
+            mps(cfg, per * 4, || {
+                let (tx, mut rx) = $mk;
+                rt.block_on(async move {
+                    let start = Instant::now();
+                    let producers: Vec<_> = (0..4)
+                        .map(|p| {
+                            let mut tx = $clone(&tx);
+                            tokio::spawn(async move {
+                                for i in 0..per {
+                                    $send(&mut tx, [p * per + i; 8]).await;
+                                }
+                            })
+                        })
+                        .collect();
+                    drop(tx);
+                    let mut sum = 0u64;
+                    for _ in 0..per * 4 {
+                        sum = sum.wrapping_add($recv(&mut rx).await);
+                    }
+                    for p in producers {
+                        p.await.unwrap();
+                    }
+                    black_box(sum);
+                    start.elapsed()
+                })
+            })
+        };
+    }
+    let mut rows = vec![
+        (
+            "psyne",
+            mpsc_case!(
+                psyne::channel::<M>().capacity(CAP).mpsc().unwrap(),
+                |t: &psyne::Sender<M, psyne::Mpsc>| t.clone(),
+                async |t: &mut psyne::Sender<M, psyne::Mpsc>, v| { t.send(v).await.unwrap() },
+                async |r: &mut psyne::Receiver<M, psyne::Mpsc>| { r.recv().await.unwrap()[0] }
+            ),
+        ),
+        (
+            "tokio::mpsc",
+            mpsc_case!(
+                tokio::sync::mpsc::channel::<M>(CAP),
+                |t: &tokio::sync::mpsc::Sender<M>| t.clone(),
+                async |t: &mut tokio::sync::mpsc::Sender<M>, v| { t.send(v).await.unwrap() },
+                async |r: &mut tokio::sync::mpsc::Receiver<M>| { r.recv().await.unwrap()[0] }
+            ),
+        ),
+        (
+            "flume",
+            mpsc_case!(
+                flume::bounded::<M>(CAP),
+                |t: &flume::Sender<M>| t.clone(),
+                async |t: &mut flume::Sender<M>, v| { t.send_async(v).await.unwrap() },
+                async |r: &mut flume::Receiver<M>| { r.recv_async().await.unwrap()[0] }
+            ),
+        ),
+        (
+            "kanal",
+            mpsc_case!(
+                kanal::bounded_async::<M>(CAP),
+                |t: &kanal::AsyncSender<M>| t.clone(),
+                async |t: &mut kanal::AsyncSender<M>, v| { t.send(v).await.unwrap() },
+                async |r: &mut kanal::AsyncReceiver<M>| { r.recv().await.unwrap()[0] }
+            ),
+        ),
+        (
+            "async-channel",
+            mpsc_case!(
+                async_channel::bounded::<M>(CAP),
+                |t: &async_channel::Sender<M>| t.clone(),
+                async |t: &mut async_channel::Sender<M>, v| { t.send(v).await.unwrap() },
+                async |r: &mut async_channel::Receiver<M>| { r.recv().await.unwrap()[0] }
+            ),
+        ),
+        (
+            "thingbuf",
+            mpsc_case!(
+                thingbuf::mpsc::channel::<M>(CAP),
+                |t: &thingbuf::mpsc::Sender<M>| t.clone(),
+                async |t: &mut thingbuf::mpsc::Sender<M>, v| { t.send(v).await.unwrap() },
+                async |r: &mut thingbuf::mpsc::Receiver<M>| { r.recv().await.unwrap()[0] }
+            ),
+        ),
+    ];
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let (peer, best) = best_peer(&rows, true);
+    table("async MPSC throughput, 4 producers → 1 consumer", "M msg/s", true, &rows, peer);
+    let ours = rows.iter().find(|r| r.0 == "psyne").map_or(0.0, |r| r.1);
+    verdict("async MPSC vs best async peer", ours / best, "target ≥ 1.5×", ours / best >= 1.5);
+}
+
+// ---------------------------------------------------------------------------
+// 1 MiB messages
+
+/// Producer work: write every byte.
+fn fill(buf: &mut [u8], i: usize) {
+    buf.fill(i as u8);
+}
+
+/// Consumer work: read one byte per cache line.
+fn touch(buf: &[u8]) -> u64 {
+    buf.iter().step_by(64).map(|&b| b as u64).sum()
+}
+
+fn big_messages(cfg: &Cfg) {
+    let n = cfg.big_msgs;
+    let gbs = |d: Duration| (n * BIG) as f64 / d.as_secs_f64() / 1e9;
+    let run = |f: &mut dyn FnMut() -> Duration| median((0..cfg.runs).map(|_| gbs(f())).collect());
+    let mut rows: Vec<(&str, f64)> = Vec::new();
+    rows.push((
+        "psyne reserve_bytes (in place)",
+        run(&mut || {
+            let (mut tx, mut rx) = psyne::channel::<[u8]>()
+                .bytes(4 * BIG)
+                .zero_on_reserve(false)
+                .backpressure(Backpressure::Wait)
+                .spsc()
+                .unwrap();
+            threads(
+                n as u64,
+                move || {
+                    for i in 0..n {
+                        let mut rec = tx.reserve_bytes_blocking(BIG).unwrap();
+                        fill(&mut rec, i);
+                        rec.commit();
+                    }
+                },
+                move || (0..n).fold(0, |s, _| s + touch(&rx.recv_blocking().unwrap())),
+            )
+        }),
+    ));
+    rows.push((
+        "crossbeam-channel + Vec per message",
+        run(&mut || {
+            let (tx, rx) = crossbeam_channel::bounded::<Vec<u8>>(4);
+            threads(
+                n as u64,
+                move || {
+                    for i in 0..n {
+                        let mut v = vec![0u8; BIG];
+                        fill(&mut v, i);
+                        tx.send(v).unwrap();
+                    }
+                },
+                move || (0..n).fold(0, |s, _| s + touch(&rx.recv().unwrap())),
+            )
+        }),
+    ));
+    rows.push((
+        "thingbuf blocking send_ref (recycled)",
+        run(&mut || {
+            let (tx, rx) = thingbuf::mpsc::blocking::with_recycle::<Vec<u8>, _>(
+                4,
+                thingbuf::recycling::WithCapacity::new().with_min_capacity(BIG),
+            );
+            threads(
+                n as u64,
+                move || {
+                    for i in 0..n {
+                        let mut slot = tx.send_ref().unwrap();
+                        slot.resize(BIG, 0);
+                        fill(&mut slot, i);
+                    }
+                },
+                move || (0..n).fold(0, |s, _| s + touch(&rx.recv_ref().unwrap())),
+            )
+        }),
+    ));
+    rows.push((
+        "reuse-pool floor (two rtrb rings of Box<[u8]>)",
+        run(&mut || {
+            let (mut full_tx, mut full_rx) = rtrb::RingBuffer::<Box<[u8]>>::new(4);
+            let (mut free_tx, mut free_rx) = rtrb::RingBuffer::<Box<[u8]>>::new(4);
+            for _ in 0..2 {
+                free_tx.push(vec![0u8; BIG].into_boxed_slice()).unwrap();
+            }
+            threads(
+                n as u64,
+                move || {
+                    for i in 0..n {
+                        let mut buf = loop {
+                            if let Ok(b) = free_rx.pop() {
+                                break b;
+                            }
+                            std::hint::spin_loop();
+                        };
+                        fill(&mut buf, i);
+                        full_tx.push(buf).unwrap();
+                    }
+                },
+                move || {
+                    (0..n).fold(0, |s, _| {
+                        let buf = loop {
+                            if let Ok(b) = full_rx.pop() {
+                                break b;
+                            }
+                            std::hint::spin_loop();
+                        };
+                        let t = touch(&buf);
+                        free_tx.push(buf).unwrap();
+                        s + t
+                    })
+                },
+            )
+        }),
+    ));
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let floor_name = "reuse-pool floor (two rtrb rings of Box<[u8]>)";
+    table(
+        "1 MiB messages, producer writes all, consumer reads 1 byte per line",
+        "GB/s",
+        true,
+        &rows,
+        floor_name,
+    );
+    let floor = rows.iter().find(|r| r.0 == floor_name).map_or(1.0, |r| r.1);
+    let ours = rows.iter().find(|r| r.0.starts_with("psyne")).map_or(0.0, |r| r.1);
+    verdict("1 MiB vs reuse-pool floor", ours / floor, "target ≥ 0.9×", ours / floor >= 0.9);
+}

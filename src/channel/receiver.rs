@@ -1,0 +1,344 @@
+//! The receiving handle.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use event_listener::EventListener;
+
+use crate::channel::shared::{RecordLayout, Shared};
+use crate::channel::{Msg, MultiConsumer, Pattern, RecvTimeoutError, Spsc, Stats, TryRecvError};
+use crate::message::Message;
+use crate::ring::Take;
+use crate::sync::Arc;
+use crate::wait::{self, Blocker, Step};
+
+/// The receiving half of a channel.
+///
+/// Yields [`Msg`]s that point into the ring. Every waiting operation has an
+/// `async` form, a `try_` form and a `_blocking` form. `Receiver` implements
+/// [`futures_core::Stream`]; the stream ends once every sender is gone and
+/// every committed message was received.
+///
+/// `Receiver<T, Spmc>` and `Receiver<T, Mpmc>` are `Clone`; each message goes
+/// to exactly one receiver.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use futures::StreamExt;
+/// let (mut tx, rx) = psyne::channel::<u32>().capacity(8).spsc()?;
+/// tx.send(1).await?;
+/// tx.send(2).await?;
+/// drop(tx);
+/// let all: Vec<u32> = rx.map(|m| *m).collect().await;
+/// assert_eq!(all, [1, 2]);
+/// # Ok(())
+/// # }
+/// ```
+pub struct Receiver<T: Message + ?Sized, P: Pattern = Spsc> {
+    shared: Arc<Shared>,
+    listener: Option<EventListener>,
+    _marker: PhantomData<(fn() -> *const T, P)>,
+}
+
+impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared, listener: None, _marker: PhantomData }
+    }
+
+    fn attempt(&self) -> Step<Result<Msg<T>, TryRecvError>> {
+        Self::take(&self.shared)
+    }
+
+    /// One attempt to take the next message.
+    fn take(shared: &Arc<Shared>) -> Step<Result<Msg<T>, TryRecvError>> {
+        let multi = shared.cfg.take_multi();
+        let mut rechecked = false;
+        loop {
+            match shared.ring.try_take(multi) {
+                Take::Taken { pos, aborted: true } => shared.release(pos),
+                Take::Taken { pos, aborted: false } => {
+                    let (offset, len, elems) = match shared.layout {
+                        RecordLayout::Fixed { size, .. } => (shared.record_offset(pos, 0), size, 0),
+                        RecordLayout::Variable { .. } => {
+                            let (off, len) = shared.ring.extent(pos);
+                            let elems = shared.ring.elems(pos);
+                            (shared.record_offset(pos, off), len as usize, elems as usize)
+                        }
+                    };
+                    shared.stats.received(len, shared.cfg.multi_consumer);
+                    return Step::Done(Ok(Msg::new(shared.clone(), pos, offset, len, elems)));
+                }
+                Take::Empty(pos) => {
+                    // Closed means: no sender can commit any more. Look once
+                    // more after seeing it, since a commit that happened
+                    // before the close may not have been visible above.
+                    if rechecked {
+                        return Step::Done(Err(TryRecvError::Closed));
+                    }
+                    if !shared.senders_closed() {
+                        return Step::Wait(Blocker::Consumer(pos));
+                    }
+                    rechecked = true;
+                }
+            }
+        }
+    }
+
+    /// Polls for the next message: the poll-based core of
+    /// [`recv`](Self::recv) and of the [`Stream`](futures_core::Stream)
+    /// implementation. `Ready(None)` once the channel is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<u8>().capacity(2).spsc()?;
+    /// tx.send(4).await?;
+    /// let m = std::future::poll_fn(|cx| rx.poll_recv(cx)).await;
+    /// assert_eq!(m.map(|m| *m), Some(4));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Msg<T>>> {
+        let Self { shared, listener, .. } = self;
+        let poll =
+            wait::poll(cx, shared.cfg.wait, &shared.ring, &shared.rx_event, listener, || {
+                Self::take(shared)
+            });
+        poll.map(Result::ok)
+    }
+
+    /// Receives the next message, waiting for one. `None` once every sender
+    /// is gone and every committed message was received.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, no message
+    /// was taken from the channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// tokio::spawn(async move { tx.send(10).await });
+    /// assert_eq!(rx.recv().await.map(|m| *m), Some(10));
+    /// assert!(rx.recv().await.is_none()); // the sender task ended
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv(&mut self) -> Option<Msg<T>> {
+        poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Receives the next message if one is ready now.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] if none is ready, [`TryRecvError::Closed`] once
+    /// every sender is gone and the channel is drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// assert!(rx.try_recv().is_err());
+    /// tx.try_send(1)?;
+    /// assert_eq!(*rx.try_recv()?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_recv(&mut self) -> Result<Msg<T>, TryRecvError> {
+        match self.attempt() {
+            Step::Done(result) => result,
+            Step::Wait(_) => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Receives the next message, blocking the thread while the channel is
+    /// empty. `None` once closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// std::thread::spawn(move || tx.send_blocking(3));
+    /// assert_eq!(rx.recv_blocking().map(|m| *m), Some(3));
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn recv_blocking(&mut self) -> Option<Msg<T>> {
+        let shared = &self.shared;
+        wait::block(shared.cfg.wait, &shared.ring, &shared.rx_event, None, || Self::take(shared))
+            .ok()
+            .and_then(Result::ok)
+    }
+
+    /// Receives the next message, blocking the thread for at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`] if nothing arrived in time,
+    /// [`RecvTimeoutError::Closed`] once closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// tx.try_send(1)?;
+    /// assert_eq!(*rx.recv_timeout(Duration::from_secs(1))?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Msg<T>, RecvTimeoutError> {
+        let shared = &self.shared;
+        let deadline = Instant::now().checked_add(timeout);
+        // A timeout too large for `Instant` is no timeout at all.
+        match wait::block(shared.cfg.wait, &shared.ring, &shared.rx_event, deadline, || {
+            Self::take(shared)
+        }) {
+            Ok(Ok(msg)) => Ok(msg),
+            Ok(Err(_)) => Err(RecvTimeoutError::Closed),
+            Err(_) => Err(RecvTimeoutError::Timeout),
+        }
+    }
+
+    /// Appends up to `limit` messages that are ready now to `buf`, and
+    /// returns how many. Taking several at once costs one look at the ring
+    /// per message and nothing else.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u32>().capacity(8).spsc()?;
+    /// tx.try_send_batch(&[1, 2, 3])?;
+    /// let mut buf = Vec::with_capacity(8);
+    /// assert_eq!(rx.try_recv_many(&mut buf, 8), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_recv_many(&mut self, buf: &mut Vec<Msg<T>>, limit: usize) -> usize {
+        let mut n = 0;
+        while n < limit {
+            match self.attempt() {
+                Step::Done(Ok(msg)) => buf.push(msg),
+                Step::Done(Err(_)) | Step::Wait(_) => break,
+            }
+            n += 1;
+        }
+        n
+    }
+
+    /// Waits for at least one message, then appends up to `limit` ready
+    /// messages to `buf`. Returns how many; `0` once closed and drained (or
+    /// if `limit` is 0).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, no message
+    /// was taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<u32>().capacity(8).spsc()?;
+    /// tx.send_batch(&[1, 2]).await?;
+    /// let mut buf = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut buf, 10).await, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv_many(&mut self, buf: &mut Vec<Msg<T>>, limit: usize) -> usize {
+        if limit == 0 {
+            return 0;
+        }
+        match self.recv().await {
+            Some(first) => {
+                buf.push(first);
+                1 + self.try_recv_many(buf, limit - 1)
+            }
+            None => 0,
+        }
+    }
+
+    /// A snapshot of the channel's counters (the same for every handle).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = psyne::channel::<u32>().capacity(4).spsc()?;
+    /// assert_eq!(rx.stats().capacity, 4);
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.shared.stats_snapshot()
+    }
+
+    /// Whether every sender is gone (the channel ends once drained).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = psyne::channel::<u32>().capacity(4).spsc()?;
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.senders_closed()
+    }
+
+    /// The URI the channel was bound under, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = psyne::channel::<u32>().spsc()?;
+    /// assert!(rx.uri().is_none());
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn uri(&self) -> Option<&str> {
+        self.shared.cfg.uri.as_deref()
+    }
+}
+
+impl<T: Message + ?Sized, P: Pattern> futures_core::Stream for Receiver<T, P> {
+    type Item = Msg<T>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Msg<T>>> {
+        self.get_mut().poll_recv(cx)
+    }
+}
+
+impl<T: Message + ?Sized, P: MultiConsumer> Clone for Receiver<T, P> {
+    fn clone(&self) -> Self {
+        // A live receiver keeps the side open, so attaching cannot fail.
+        let _ = self.shared.attach_receiver(None);
+        Self::new(self.shared.clone())
+    }
+}
+
+impl<T: Message + ?Sized, P: Pattern> Drop for Receiver<T, P> {
+    fn drop(&mut self) {
+        self.shared.detach_receiver();
+    }
+}
+
+impl<T: Message + ?Sized, P: Pattern> fmt::Debug for Receiver<T, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("type", &self.shared.cfg.type_name)
+            .field("pattern", &P::NAME)
+            .field("uri", &self.shared.cfg.uri)
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}

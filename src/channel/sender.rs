@@ -1,0 +1,826 @@
+//! The sending handle.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use event_listener::EventListener;
+use zerocopy::KnownLayout;
+
+use crate::channel::msg::{Claimed, SlotMut};
+use crate::channel::shared::{RecordLayout, Shared};
+use crate::channel::{Backpressure, MultiProducer, Pattern, ReserveError, SendError, Spsc, Stats};
+use crate::message::Message;
+use crate::ring::{Alloc, Arena, Claim};
+use crate::sync::Arc;
+use crate::wait::{self, Blocker, Step};
+
+/// The sending half of a channel.
+///
+/// Write a message in place with [`reserve`](Self::reserve) (or
+/// [`reserve_len`](Self::reserve_len) for variable-size messages) and
+/// [`commit`](SlotMut::commit) it, or copy one in with
+/// [`send`](Self::send). Every waiting operation has an `async` form, a
+/// `try_` form that never waits, and a `_blocking` form for plain threads.
+/// `Sender` implements [`futures_sink::Sink`].
+///
+/// `Sender<T, Mpsc>` and `Sender<T, Mpmc>` are `Clone`; single-producer
+/// senders are not. When every sender is dropped, receivers drain what was
+/// committed and then end.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let (mut tx, mut rx) = psyne::channel::<[u64; 4]>().capacity(8).spsc()?;
+/// let mut slot = tx.reserve().await?; // points into the ring
+/// slot[0] = 1;
+/// slot[3] = 4;
+/// slot.commit();
+/// assert_eq!(*rx.recv().await.unwrap(), [1, 0, 0, 4]);
+/// # Ok(())
+/// # }
+/// ```
+pub struct Sender<T: Message + ?Sized, P: Pattern = Spsc> {
+    shared: Arc<Shared>,
+    local: Local,
+    /// Registration of a pending async operation.
+    listener: Option<EventListener>,
+    /// The record reserved by `Sink::poll_ready`, filled by `start_send`.
+    sink_slot: Option<Claimed>,
+    _marker: PhantomData<(fn() -> *const T, P)>,
+}
+
+/// What a sender keeps to itself between attempts.
+#[derive(Debug)]
+struct Local {
+    /// The arena allocator of a single-producer variable-size channel.
+    arena: Option<Arena>,
+    /// Set once the current operation counted a full event.
+    full_seen: bool,
+}
+
+/// What a claim asks for.
+#[derive(Debug, Clone, Copy)]
+struct Want {
+    len: usize,
+    elems: usize,
+    /// Zero the record (reservations; copies overwrite it anyway).
+    zero: bool,
+}
+
+impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        let arena = shared.local_arena();
+        Self {
+            shared,
+            local: Local { arena, full_seen: false },
+            listener: None,
+            sink_slot: None,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl Local {
+    /// One attempt to claim a record.
+    fn attempt(
+        &mut self,
+        shared: &Shared,
+        multi: bool,
+        want: Want,
+    ) -> Step<Result<Claimed, ReserveError>> {
+        let Want { len, elems, .. } = want;
+        if shared.receivers_closed() {
+            return Step::Done(Err(ReserveError::Closed));
+        }
+        loop {
+            let blocker = match shared.layout {
+                RecordLayout::Fixed { .. } => match shared.ring.try_claim(multi) {
+                    Claim::Claimed(pos) => {
+                        let offset = shared.record_offset(pos, 0);
+                        let claimed = Claimed { pos, offset, len, elems, undo: 0 };
+                        return self.claimed(shared, claimed, want.zero);
+                    }
+                    Claim::Full(pos) => Blocker::Producer(pos),
+                },
+                RecordLayout::Variable { .. } => {
+                    let alloc = match self.arena.as_mut() {
+                        Some(arena) => arena.alloc(&shared.ring, len as u64),
+                        None => shared.with_shared_arena(|a| a.alloc(&shared.ring, len as u64)),
+                    };
+                    match alloc {
+                        Alloc::Claimed { pos, off, undo } => {
+                            shared.ring.set_elems(pos, elems as u64);
+                            let offset = shared.record_offset(pos, off);
+                            let claimed = Claimed { pos, offset, len, elems, undo };
+                            return self.claimed(shared, claimed, want.zero);
+                        }
+                        Alloc::NoDescriptor(pos) => Blocker::Producer(pos),
+                        Alloc::NoSpace(pos) => Blocker::Reclaim(pos),
+                    }
+                }
+            };
+            if !self.full_seen {
+                self.full_seen = true;
+                shared.stats.full(shared.ring.capacity());
+            }
+            match shared.cfg.backpressure {
+                Backpressure::Wait => return Step::Wait(blocker),
+                Backpressure::FailFast | Backpressure::DropNewest => {
+                    self.full_seen = false;
+                    return Step::Done(Err(ReserveError::Full));
+                }
+                Backpressure::OverwriteOldest => {
+                    if !shared.evict_oldest() {
+                        return Step::Wait(blocker);
+                    }
+                }
+            }
+        }
+    }
+
+    fn claimed(
+        &mut self,
+        shared: &Shared,
+        claimed: Claimed,
+        zero: bool,
+    ) -> Step<Result<Claimed, ReserveError>> {
+        self.full_seen = false;
+        if zero && shared.cfg.zero_on_reserve {
+            let ptr = shared.record_ptr(claimed.offset);
+            // SAFETY: the record `[offset, offset + len)` lies inside the
+            // region (the ring placed it there) and belongs to this sender
+            // alone between its claim and its commit, so no other access to
+            // those bytes exists while they are zeroed.
+            unsafe { ptr.write_bytes(0, claimed.len) };
+        }
+        Step::Done(Ok(claimed))
+    }
+}
+
+impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
+    /// Checks a record size against the ring before any waiting.
+    fn check_len(&self, len: usize) -> Result<(), ReserveError> {
+        let capacity = self.shared.max_record();
+        if len > capacity {
+            return Err(ReserveError::TooLarge { requested: len, capacity });
+        }
+        Ok(())
+    }
+
+    fn poll_claim(
+        &mut self,
+        cx: &mut Context<'_>,
+        want: Want,
+    ) -> Poll<Result<Claimed, ReserveError>> {
+        self.check_len(want.len)?;
+        let Self { shared, local, listener, .. } = self;
+        wait::poll(cx, shared.cfg.wait, &shared.ring, &shared.tx_event, listener, || {
+            local.attempt(shared, P::MULTI_PRODUCER, want)
+        })
+    }
+
+    fn try_claim(&mut self, want: Want) -> Result<Claimed, ReserveError> {
+        self.check_len(want.len)?;
+        match self.local.attempt(&self.shared, P::MULTI_PRODUCER, want) {
+            Step::Done(result) => result,
+            Step::Wait(_) => {
+                self.local.full_seen = false;
+                Err(ReserveError::Full)
+            }
+        }
+    }
+
+    fn claim_blocking(&mut self, want: Want) -> Result<Claimed, ReserveError> {
+        self.check_len(want.len)?;
+        let Self { shared, local, .. } = self;
+        let result = wait::block(shared.cfg.wait, &shared.ring, &shared.tx_event, None, || {
+            local.attempt(shared, P::MULTI_PRODUCER, want)
+        });
+        // No deadline was given, so `block` cannot time out.
+        result.unwrap_or(Err(ReserveError::Full))
+    }
+
+    fn slot(&mut self, claimed: Claimed) -> SlotMut<'_, T> {
+        SlotMut::new(&self.shared, self.local.arena.as_mut(), claimed)
+    }
+
+    /// A snapshot of the channel's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = psyne::channel::<u32>().capacity(4).spsc()?;
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.stats().sent, 1);
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.shared.stats_snapshot()
+    }
+
+    /// Whether every receiver is gone (sends will fail).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = psyne::channel::<u32>().capacity(4).spsc()?;
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.receivers_closed()
+    }
+
+    /// The URI the channel was bound under, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = psyne::channel::<u32>().spsc()?;
+    /// assert_eq!(tx.uri(), None);
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn uri(&self) -> Option<&str> {
+        self.shared.cfg.uri.as_deref()
+    }
+
+    /// Whether `self` and `other` send into the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = psyne::channel::<u32>().mpsc()?;
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn same_channel(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+/// Fixed-size messages: reserve a record of `size_of::<T>()` bytes, or copy
+/// a value in.
+impl<T: Message, P: Pattern> Sender<T, P> {
+    const RESERVE: Want = Want { len: size_of::<T>(), elems: 0, zero: true };
+    const COPY: Want = Want { len: size_of::<T>(), elems: 0, zero: false };
+
+    /// Reserves the next record and returns it for writing in place.
+    ///
+    /// The record is zeroed unless the channel was built with
+    /// [`zero_on_reserve(false)`](crate::Builder::zero_on_reserve).
+    /// [`commit`](SlotMut::commit) publishes it; dropping the slot aborts it
+    /// and its space is reclaimed.
+    ///
+    /// # Errors
+    ///
+    /// [`ReserveError::Closed`] once every receiver is gone;
+    /// [`ReserveError::Full`] under [`Backpressure::FailFast`] or
+    /// [`Backpressure::DropNewest`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, nothing was
+    /// reserved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// let mut slot = tx.reserve().await?;
+    /// *slot = 99;
+    /// slot.commit();
+    /// assert_eq!(*rx.recv().await.unwrap(), 99);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn reserve(&mut self) -> Result<SlotMut<'_, T>, ReserveError> {
+        let claimed = poll_fn(|cx| self.poll_claim(cx, Self::RESERVE)).await?;
+        Ok(self.slot(claimed))
+    }
+
+    /// Reserves the next record if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// [`ReserveError::Full`] if the channel is full, [`ReserveError::Closed`]
+    /// once every receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = psyne::channel::<u64>().capacity(1).spsc()?;
+    /// tx.try_reserve()?.commit();
+    /// assert_eq!(tx.try_reserve().unwrap_err(), psyne::ReserveError::Full);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_reserve(&mut self) -> Result<SlotMut<'_, T>, ReserveError> {
+        let claimed = self.try_claim(Self::RESERVE)?;
+        Ok(self.slot(claimed))
+    }
+
+    /// Reserves the next record, blocking the thread while the channel is
+    /// full.
+    ///
+    /// # Errors
+    ///
+    /// As [`reserve`](Self::reserve).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(1).spsc()?;
+    /// let t = std::thread::spawn(move || {
+    ///     for i in 0..3 {
+    ///         let mut slot = tx.reserve_blocking().unwrap();
+    ///         *slot = i;
+    ///         slot.commit();
+    ///     }
+    /// });
+    /// for i in 0..3 {
+    ///     assert_eq!(*rx.recv_blocking().unwrap(), i);
+    /// }
+    /// t.join().unwrap();
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn reserve_blocking(&mut self) -> Result<SlotMut<'_, T>, ReserveError> {
+        let claimed = self.claim_blocking(Self::RESERVE)?;
+        Ok(self.slot(claimed))
+    }
+
+    /// Copies `value` into the next record and commits it, waiting while the
+    /// channel is full.
+    ///
+    /// Under [`Backpressure::DropNewest`] a full channel drops `value`
+    /// (counted in [`Stats::dropped`]) and this returns `Ok`.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::Closed`] with the value once every receiver is gone;
+    /// [`SendError::Full`] under [`Backpressure::FailFast`].
+    ///
+    /// # Cancel safety
+    ///
+    /// If the future is dropped before it completes, `value` was not sent
+    /// (and is dropped with the future).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// tx.send(1).await?;
+    /// drop(rx);
+    /// assert!(tx.send(2).await.unwrap_err().is_closed());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send(&mut self, value: T) -> Result<(), SendError<T>> {
+        let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY)).await;
+        self.finish_send(claimed, value)
+    }
+
+    /// Copies `value` in if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::Full`] if the channel is full (except under
+    /// [`Backpressure::DropNewest`], which drops it), [`SendError::Closed`]
+    /// once every receiver is gone; both give the value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = psyne::channel::<u64>().capacity(1).spsc()?;
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.try_send(2).unwrap_err().is_full());
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn try_send(&mut self, value: T) -> Result<(), SendError<T>> {
+        let claimed = self.try_claim(Self::COPY);
+        self.finish_send(claimed, value)
+    }
+
+    /// Copies `value` in, blocking the thread while the channel is full.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// tx.send_blocking(5).unwrap();
+    /// assert_eq!(*rx.recv_blocking().unwrap(), 5);
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn send_blocking(&mut self, value: T) -> Result<(), SendError<T>> {
+        let claimed = self.claim_blocking(Self::COPY);
+        self.finish_send(claimed, value)
+    }
+
+    fn finish_send(
+        &mut self,
+        claimed: Result<Claimed, ReserveError>,
+        value: T,
+    ) -> Result<(), SendError<T>> {
+        match claimed {
+            Ok(claimed) => {
+                self.write(claimed, &value);
+                Ok(())
+            }
+            Err(ReserveError::Full) if self.shared.cfg.backpressure == Backpressure::DropNewest => {
+                self.shared.stats.dropped();
+                Ok(())
+            }
+            Err(ReserveError::Full) => Err(SendError::Full(value)),
+            Err(_) => Err(SendError::Closed(value)),
+        }
+    }
+
+    /// Copies `value`'s bytes into a claimed record and commits it.
+    #[inline]
+    fn write(&self, claimed: Claimed, value: &T) {
+        let bytes = value.as_bytes();
+        let dst = self.shared.record_ptr(claimed.offset);
+        // SAFETY: `dst` points at the claimed record, `claimed.len ==
+        // size_of::<T>() == bytes.len()` bytes inside the region, owned by
+        // this sender until the commit below; `bytes` is a different
+        // allocation (the caller's value), so the ranges do not overlap.
+        unsafe { dst.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), bytes.len()) };
+        self.shared.publish(claimed.pos, claimed.len, false);
+    }
+
+    /// Copies as many of `values` in as there is room for now and commits
+    /// them with at most one wake-up of the receiving side. Returns how many
+    /// were sent (`0` if the channel is full).
+    ///
+    /// # Errors
+    ///
+    /// [`ReserveError::Closed`] once every receiver is gone (before anything
+    /// was sent).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u32>().capacity(4).spsc()?;
+    /// assert_eq!(tx.try_send_batch(&[1, 2, 3, 4, 5, 6])?, 4);
+    /// let mut got = Vec::new();
+    /// rx.try_recv_many(&mut got, 10);
+    /// assert_eq!(got.iter().map(|m| **m).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_send_batch(&mut self, values: &[T]) -> Result<usize, ReserveError> {
+        let len = size_of::<T>();
+        let mut claims = 0;
+        let mut wake = false;
+        for value in values {
+            let claimed = match self.local.attempt(&self.shared, P::MULTI_PRODUCER, Self::COPY) {
+                Step::Done(Ok(c)) => c,
+                Step::Done(Err(ReserveError::Closed)) if claims == 0 => {
+                    return Err(ReserveError::Closed);
+                }
+                Step::Done(Err(_)) | Step::Wait(_) => break,
+            };
+            let bytes = value.as_bytes();
+            let dst = self.shared.record_ptr(claimed.offset);
+            // SAFETY: as in `write`: the claimed record is `len` bytes inside
+            // the region, owned by this sender until its commit, and does not
+            // overlap the caller's slice.
+            unsafe { dst.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), len) };
+            wake |= self.shared.ring.commit(claimed.pos, false, self.shared.cfg.wait.parks());
+            self.shared.stats.sent(len, P::MULTI_PRODUCER);
+            claims += 1;
+        }
+        self.local.full_seen = false;
+        if wake {
+            self.shared.wake();
+        }
+        Ok(claims)
+    }
+
+    /// Sends every value of `values` in order, committing each run that fits
+    /// with one wake-up, and waiting for room in between.
+    ///
+    /// # Errors
+    ///
+    /// [`ReserveError::Closed`] if every receiver left; values before that
+    /// point were sent. Under [`Backpressure::FailFast`] or
+    /// [`Backpressure::DropNewest`], [`ReserveError::Full`] when the channel
+    /// fills (for `DropNewest`, after counting the rest as dropped).
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: if the future is dropped, a prefix of `values` may
+    /// have been sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<u32>().capacity(64).spsc()?;
+    /// tx.send_batch(&[1, 2, 3]).await?;
+    /// assert_eq!(*rx.recv().await.unwrap(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send_batch(&mut self, mut values: &[T]) -> Result<(), ReserveError> {
+        while !values.is_empty() {
+            let sent = self.try_send_batch(values)?;
+            if sent == 0 {
+                match self.shared.cfg.backpressure {
+                    Backpressure::FailFast => return Err(ReserveError::Full),
+                    Backpressure::DropNewest => {
+                        values.iter().for_each(|_| self.shared.stats.dropped());
+                        return Ok(());
+                    }
+                    Backpressure::Wait | Backpressure::OverwriteOldest => {}
+                }
+                // Wait for room, then use the claim for the next value.
+                let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY)).await?;
+                self.write(claimed, &values[0]);
+                values = &values[1..];
+            }
+            values = &values[sent..];
+        }
+        Ok(())
+    }
+
+    /// Waits until a record can be reserved and keeps it for the next
+    /// `start_send`: the poll-based core of the [`Sink`](futures_sink::Sink)
+    /// implementation, for hand-written futures.
+    ///
+    /// # Errors
+    ///
+    /// As [`reserve`](Self::reserve). Under [`Backpressure::DropNewest`] a
+    /// full channel is ready (the next value will be dropped and counted).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use futures::SinkExt;
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// std::future::poll_fn(|cx| tx.poll_reserve(cx)).await?;
+    /// tx.start_send_unpin(5)?;
+    /// assert_eq!(*rx.recv().await.unwrap(), 5);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn poll_reserve(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ReserveError>> {
+        if self.sink_slot.is_some() {
+            return Poll::Ready(Ok(()));
+        }
+        match self.poll_claim(cx, Self::COPY) {
+            Poll::Ready(Ok(claimed)) => {
+                self.sink_slot = Some(claimed);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(ReserveError::Full))
+                if self.shared.cfg.backpressure == Backpressure::DropNewest =>
+            {
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Variable-size messages (ending in a slice): reserve a record for a given
+/// number of trailing elements.
+impl<T, P> Sender<T, P>
+where
+    T: Message + KnownLayout<PointerMetadata = usize> + ?Sized,
+    P: Pattern,
+{
+    fn want(elems: usize) -> Result<Want, ReserveError> {
+        let len = T::size_for_metadata(elems).ok_or(ReserveError::LengthOverflow { elems })?;
+        Ok(Want { len, elems, zero: true })
+    }
+
+    /// Reserves a record with `elems` trailing elements and returns it for
+    /// writing in place (zeroed unless the channel was built with
+    /// [`zero_on_reserve(false)`](crate::Builder::zero_on_reserve)).
+    ///
+    /// # Errors
+    ///
+    /// [`ReserveError::TooLarge`] at once if the record can never fit the
+    /// ring; [`ReserveError::LengthOverflow`] if its size overflows; the rest
+    /// as [`reserve`](Self::reserve).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, nothing was
+    /// reserved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<[f32]>().bytes(1 << 16).spsc()?;
+    /// let mut v = tx.reserve_len(4096).await?;
+    /// v.fill(0.5);
+    /// v.commit();
+    /// let m = rx.recv().await.unwrap();
+    /// assert_eq!(m.len(), 4096);
+    /// assert_eq!(m.iter().sum::<f32>(), 2048.0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn reserve_len(&mut self, elems: usize) -> Result<SlotMut<'_, T>, ReserveError> {
+        let want = Self::want(elems)?;
+        let claimed = poll_fn(|cx| self.poll_claim(cx, want)).await?;
+        Ok(self.slot(claimed))
+    }
+
+    /// Reserves a record with `elems` trailing elements if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// As [`reserve_len`](Self::reserve_len), plus [`ReserveError::Full`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = psyne::channel::<[u16]>().bytes(128).spsc()?;
+    /// tx.try_reserve_len(64)?.commit(); // 128 bytes: the whole ring
+    /// assert_eq!(tx.try_reserve_len(1).unwrap_err(), psyne::ReserveError::Full);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_reserve_len(&mut self, elems: usize) -> Result<SlotMut<'_, T>, ReserveError> {
+        let claimed = self.try_claim(Self::want(elems)?)?;
+        Ok(self.slot(claimed))
+    }
+
+    /// Reserves a record with `elems` trailing elements, blocking the thread
+    /// while the channel is full.
+    ///
+    /// # Errors
+    ///
+    /// As [`reserve_len`](Self::reserve_len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<[u8]>().bytes(1024).spsc()?;
+    /// let mut rec = tx.reserve_len_blocking(5)?;
+    /// rec.copy_from_slice(b"hello");
+    /// rec.commit();
+    /// assert_eq!(&*rx.recv_blocking().unwrap(), b"hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reserve_len_blocking(&mut self, elems: usize) -> Result<SlotMut<'_, T>, ReserveError> {
+        let claimed = self.claim_blocking(Self::want(elems)?)?;
+        Ok(self.slot(claimed))
+    }
+}
+
+/// Raw byte records.
+impl<P: Pattern> Sender<[u8], P> {
+    /// Reserves a record of `len` raw bytes; the same as
+    /// [`reserve_len`](Self::reserve_len) for a `[u8]` channel.
+    ///
+    /// # Errors
+    ///
+    /// As [`reserve_len`](Self::reserve_len).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`reserve_len`](Self::reserve_len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<[u8]>().bytes(4096).spsc()?;
+    /// let mut rec = tx.reserve_bytes(5).await?;
+    /// rec.copy_from_slice(b"hello");
+    /// rec.commit();
+    /// assert_eq!(&*rx.recv().await.unwrap(), b"hello");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn reserve_bytes(&mut self, len: usize) -> Result<SlotMut<'_, [u8]>, ReserveError> {
+        self.reserve_len(len).await
+    }
+
+    /// Reserves a record of `len` raw bytes if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_reserve_len`](Self::try_reserve_len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = psyne::channel::<[u8]>().bytes(4096).spsc()?;
+    /// let mut rec = tx.try_reserve_bytes(3)?;
+    /// rec.copy_from_slice(b"abc");
+    /// rec.commit();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_reserve_bytes(&mut self, len: usize) -> Result<SlotMut<'_, [u8]>, ReserveError> {
+        self.try_reserve_len(len)
+    }
+
+    /// Reserves a record of `len` raw bytes, blocking while full.
+    ///
+    /// # Errors
+    ///
+    /// As [`reserve_len_blocking`](Self::reserve_len_blocking).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = psyne::channel::<[u8]>().bytes(4096).spsc()?;
+    /// let mut rec = tx.reserve_bytes_blocking(3)?;
+    /// rec.copy_from_slice(b"abc");
+    /// rec.commit();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reserve_bytes_blocking(
+        &mut self,
+        len: usize,
+    ) -> Result<SlotMut<'_, [u8]>, ReserveError> {
+        self.reserve_len_blocking(len)
+    }
+}
+
+impl<T: Message, P: Pattern> futures_sink::Sink<T> for Sender<T, P> {
+    type Error = ReserveError;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().poll_reserve(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), Self::Error> {
+        let this = self.get_mut();
+        match this.sink_slot.take() {
+            Some(claimed) => {
+                this.write(claimed, &item);
+                Ok(())
+            }
+            None if this.shared.cfg.backpressure == Backpressure::DropNewest => {
+                this.shared.stats.dropped();
+                Ok(())
+            }
+            // `start_send` without a successful `poll_ready`: a caller bug;
+            // report it instead of panicking.
+            None => Err(ReserveError::Full),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // Every `start_send` commits at once: nothing is buffered.
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // The channel closes when the last sender is dropped.
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: Message + ?Sized, P: MultiProducer> Clone for Sender<T, P> {
+    fn clone(&self) -> Self {
+        // A live sender keeps the side open, so attaching cannot fail; if it
+        // ever did, the clone would simply see a closed channel.
+        let _ = self.shared.attach_sender(None);
+        Self::new(self.shared.clone())
+    }
+}
+
+impl<T: Message + ?Sized, P: Pattern> Drop for Sender<T, P> {
+    fn drop(&mut self) {
+        if let Some(claimed) = self.sink_slot.take() {
+            self.shared.abort(claimed, self.local.arena.as_mut());
+        }
+        self.shared.detach_sender();
+    }
+}
+
+impl<T: Message + ?Sized, P: Pattern> fmt::Debug for Sender<T, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender")
+            .field("type", &self.shared.cfg.type_name)
+            .field("pattern", &P::NAME)
+            .field("uri", &self.shared.cfg.uri)
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}

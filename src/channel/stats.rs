@@ -1,0 +1,143 @@
+//! Channel statistics.
+
+use crossbeam_utils::CachePadded;
+
+use crate::sync::{AtomicU64, Ordering};
+
+/// A snapshot of a channel's counters, from [`Sender::stats`] or
+/// [`Receiver::stats`]; both handles see the same channel-wide numbers.
+///
+/// Counters are read one by one while the channel runs, so a snapshot of a
+/// busy channel is not atomic as a whole.
+///
+/// [`Sender::stats`]: crate::Sender::stats
+/// [`Receiver::stats`]: crate::Receiver::stats
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+/// tx.try_send(7).unwrap();
+/// tx.try_send(8).unwrap();
+/// drop(rx.try_recv().unwrap());
+/// let s = tx.stats();
+/// assert_eq!((s.sent, s.received, s.depth, s.capacity), (2, 1, 1, 8));
+/// assert_eq!(s.bytes_sent, 16);
+/// # Ok::<(), psyne::BuildError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Messages committed.
+    pub sent: u64,
+    /// Messages received.
+    pub received: u64,
+    /// Payload bytes committed.
+    pub bytes_sent: u64,
+    /// Payload bytes received.
+    pub bytes_received: u64,
+    /// Messages dropped by a lossy [`Backpressure`](crate::Backpressure)
+    /// policy (drop-newest or overwrite-oldest).
+    pub dropped: u64,
+    /// Send or reserve operations that found the channel full.
+    pub full_events: u64,
+    /// Reservations dropped without commit.
+    pub aborted: u64,
+    /// Records claimed and not yet received (in flight, or being written).
+    pub depth: u64,
+    /// Highest depth seen. Sampled every 64 messages and on every full event,
+    /// so a short burst between samples can be missed.
+    pub high_water_mark: u64,
+    /// How many records the ring holds at most.
+    pub capacity: usize,
+    /// Size of the ring's record memory in bytes.
+    pub capacity_bytes: usize,
+}
+
+#[derive(Debug, Default)]
+struct Side {
+    count: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Side {
+    #[inline]
+    fn add(&self, bytes: usize, multi: bool) {
+        if multi {
+            // Relaxed: a statistic; no other memory depends on it.
+            self.count.fetch_add(1, Ordering::Relaxed);
+            // Relaxed: as above.
+            self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        } else {
+            // Relaxed: single writer (the only producer or consumer), so a
+            // load + store cannot lose an update and avoids a locked RMW.
+            self.count.store(self.count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            // Relaxed: as above.
+            self.bytes.store(self.bytes.load(Ordering::Relaxed) + bytes as u64, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The live counters of a channel.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    tx: CachePadded<Side>,
+    rx: CachePadded<Side>,
+    dropped: AtomicU64,
+    full_events: AtomicU64,
+    aborted: AtomicU64,
+    high_water: AtomicU64,
+}
+
+// Relaxed throughout: statistics order nothing else.
+impl Counters {
+    #[inline]
+    pub(crate) fn sent(&self, bytes: usize, multi: bool) {
+        self.tx.add(bytes, multi);
+    }
+
+    #[inline]
+    pub(crate) fn received(&self, bytes: usize, multi: bool) {
+        self.rx.add(bytes, multi);
+    }
+
+    pub(crate) fn dropped(&self) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn aborted(&self) {
+        self.aborted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn full(&self, capacity: u64) {
+        self.full_events.fetch_add(1, Ordering::Relaxed);
+        self.observe_depth(capacity);
+    }
+
+    pub(crate) fn observe_depth(&self, depth: u64) {
+        self.high_water.fetch_max(depth, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(
+        &self,
+        tail: u64,
+        head: u64,
+        capacity: usize,
+        capacity_bytes: usize,
+    ) -> Stats {
+        let depth = tail.saturating_sub(head);
+        Stats {
+            sent: self.tx.count.load(Ordering::Relaxed),
+            received: self.rx.count.load(Ordering::Relaxed),
+            bytes_sent: self.tx.bytes.load(Ordering::Relaxed),
+            bytes_received: self.rx.bytes.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            full_events: self.full_events.load(Ordering::Relaxed),
+            aborted: self.aborted.load(Ordering::Relaxed),
+            depth,
+            high_water_mark: self.high_water.load(Ordering::Relaxed).max(depth),
+            capacity,
+            capacity_bytes,
+        }
+    }
+}

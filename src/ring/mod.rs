@@ -1,0 +1,607 @@
+//! The ring: record states, reserve / commit / consume / release, and the
+//! byte arena of variable-size channels. All of psyne's atomics live here.
+//!
+//! # Protocol
+//!
+//! The ring has `cap` descriptors. Positions are monotonic `u64`s; position
+//! `p` uses descriptor `p % cap`. Each descriptor has one sequence word whose
+//! upper bits hold a *tag* and whose two low bits hold flags:
+//!
+//! | tag           | meaning                                                   |
+//! |---------------|-----------------------------------------------------------|
+//! | `2p`          | free: a producer may claim position `p`                   |
+//! | `2p + 1`      | committed at `p`: a consumer may take it                   |
+//!
+//! A producer claims `p` (advancing `tail`) when the tag is `2p`, writes the
+//! record, and *commits* by swapping in `2p + 1`. A consumer takes `p`
+//! (advancing `head`) when the tag is `2p + 1`; the record stays committed
+//! while the `Msg` that reads it lives, and *release* swaps in `2(p + cap)`,
+//! which frees the descriptor for the producer one lap later. Because every
+//! descriptor is released on its own, messages may be dropped in any order.
+//! This is D. Vyukov's bounded queue with the consume split in two (take and
+//! release) and the tag doubled so that a one-slot ring works.
+//!
+//! # Wake-ups
+//!
+//! A side that wants to sleep sets [`WAIT`] on the very descriptor it waits
+//! for (a CAS from the value it saw). The other side's commit or release is a
+//! `swap`, so it sees the bit in the value it replaces and knows that it must
+//! notify. Both are read-modify-writes of one location, so there is no
+//! store→load (Dekker) window in which a wake-up could be lost, and a side
+//! pays for a notification only when somebody really sleeps. The bit is
+//! cleared by that same swap. A waiter may have set it while the descriptor
+//! was in either state (e.g. a consumer waiting behind a lap-earlier record
+//! that is still held), so the waking side notifies both directions.
+//!
+//! # Variable-size records
+//!
+//! Variable-size channels keep payloads in a separate byte arena. Space is
+//! allocated in position order by the producer side (alone for single-producer
+//! channels, under a mutex for multi-producer ones), so the arena is freed in
+//! the same order: the producer walks released descriptors from the oldest and
+//! advances its reclaim cursor. A record never wraps: if it does not fit before
+//! the end of the arena, the allocator skips to the start.
+
+use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+use crossbeam_utils::CachePadded;
+
+#[cfg(all(test, loom))]
+mod tests;
+
+/// Flag: somebody sleeps until this descriptor changes state.
+pub(crate) const WAIT: u64 = 0b01;
+/// Flag (committed state only): the producer aborted this record; consumers
+/// skip it.
+pub(crate) const ABORT: u64 = 0b10;
+const FLAG_BITS: u32 = 2;
+
+/// Alignment (and size granule) of every payload in the ring.
+pub(crate) const PAYLOAD_ALIGN: usize = 64;
+
+#[inline]
+const fn free_word(pos: u64) -> u64 {
+    (pos * 2) << FLAG_BITS
+}
+
+#[inline]
+const fn committed_word(pos: u64) -> u64 {
+    (pos * 2 + 1) << FLAG_BITS
+}
+
+#[inline]
+const fn tag(word: u64) -> u64 {
+    word >> FLAG_BITS
+}
+
+/// One descriptor: the sequence word, plus where the record's bytes are in a
+/// variable-size ring. Two descriptors share a cache line.
+#[repr(C, align(32))]
+#[derive(Debug)]
+struct Desc {
+    seq: AtomicU64,
+    /// Arena position (monotonic) of the payload; variable-size rings only.
+    /// Written by the producer before its commit, read by consumers after
+    /// their Acquire of `seq`, so Relaxed accesses suffice.
+    off: AtomicU64,
+    /// Payload length in bytes; same synchronisation as `off`.
+    len: AtomicU64,
+    /// Trailing-slice element count of the record; same synchronisation.
+    elems: AtomicU64,
+}
+
+/// Result of a claim attempt by a producer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// The position now belongs to the caller, who must commit or abort it.
+    Claimed(u64),
+    /// The descriptor for this position still holds the record of the previous
+    /// lap; the caller may wait on it.
+    Full(u64),
+}
+
+/// Result of a take attempt by a consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Take {
+    /// The record at this position now belongs to the caller until released.
+    Taken { pos: u64, aborted: bool },
+    /// Nothing committed at this position yet; the caller may wait on it.
+    Empty(u64),
+}
+
+/// Outcome of a wait registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Register {
+    /// `WAIT` is set: the next state change of the descriptor will notify.
+    Parked,
+    /// The descriptor already changed state: retry instead of sleeping.
+    Changed,
+}
+
+/// The lock-free core of a channel: cursors and descriptors.
+#[derive(Debug)]
+pub(crate) struct Ring {
+    /// Next position to claim. SYNC: only a hint for producers; the
+    /// descriptor's `seq` carries all happens-before edges.
+    tail: CachePadded<AtomicU64>,
+    /// Next position to take. Same rule as `tail`.
+    head: CachePadded<AtomicU64>,
+    descs: Box<[Desc]>,
+    cap: u64,
+    /// `cap - 1` when `cap` is a power of two, else 0 (use `%`).
+    mask: u64,
+}
+
+impl Ring {
+    /// A ring of `cap` descriptors, all free for their first lap.
+    ///
+    /// `cap` must be at least 1; callers validate user input before this.
+    pub(crate) fn new(cap: usize) -> Self {
+        let cap = cap.max(1) as u64;
+        let descs = (0..cap)
+            .map(|i| Desc {
+                seq: AtomicU64::new(free_word(i)),
+                off: AtomicU64::new(0),
+                len: AtomicU64::new(0),
+                elems: AtomicU64::new(0),
+            })
+            .collect();
+        let mask = if cap.is_power_of_two() { cap - 1 } else { 0 };
+        Self {
+            tail: CachePadded::new(AtomicU64::new(0)),
+            head: CachePadded::new(AtomicU64::new(0)),
+            descs,
+            cap,
+            mask,
+        }
+    }
+
+    /// Number of descriptors.
+    #[inline]
+    pub(crate) fn capacity(&self) -> u64 {
+        self.cap
+    }
+
+    /// Index of the descriptor used by `pos`.
+    #[inline]
+    pub(crate) fn index(&self, pos: u64) -> usize {
+        (if self.mask != 0 { pos & self.mask } else { pos % self.cap }) as usize
+    }
+
+    #[inline]
+    fn desc(&self, pos: u64) -> &Desc {
+        &self.descs[self.index(pos)]
+    }
+
+    /// Producer: claims the next position.
+    ///
+    /// With `multi == false` the caller guarantees it is the only producer
+    /// (or holds the producers' lock), so the cursor is advanced with a plain
+    /// store.
+    #[inline]
+    pub(crate) fn try_claim(&self, multi: bool) -> Claim {
+        // Relaxed: `tail` is only a hint of where to look; ownership of a
+        // position is decided by the CAS below (MP) or by being the only
+        // producer (SP), and data visibility by `seq`.
+        let mut pos = self.tail.load(Ordering::Relaxed);
+        loop {
+            // SYNC POINT (release → claim): Acquire pairs with the Release
+            // swap in `release`, so the previous lap's reader is done with the
+            // bytes before we overwrite them.
+            let word = self.desc(pos).seq.load(Ordering::Acquire);
+            let t = tag(word);
+            if t == pos * 2 {
+                if !multi {
+                    // Relaxed: read by stats and by the next claim of this
+                    // same producer only.
+                    self.tail.store(pos + 1, Ordering::Relaxed);
+                    return Claim::Claimed(pos);
+                }
+                // Strong CAS (same code as weak on x86; loom would explore spurious
+                // failures of a weak one forever). Relaxed: the CAS decides ownership of `pos`; the record's
+                // visibility is published later through `seq`.
+                match self.tail.compare_exchange(pos, pos + 1, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    Ok(_) => return Claim::Claimed(pos),
+                    Err(now) => pos = now,
+                }
+            } else if t < pos * 2 {
+                return Claim::Full(pos);
+            } else {
+                // Another producer claimed `pos` and the ring moved on.
+                pos = latest(&self.tail);
+            }
+        }
+    }
+
+    /// Producer: gives back the claim of `pos` if it is the newest claim, so
+    /// that the next claim reuses it at once. Returns `false` (and changes
+    /// nothing) if another claim followed; the caller then commits it as
+    /// aborted for consumers to skip.
+    ///
+    /// With `multi == false` the caller is the only producer or holds the
+    /// producers' lock.
+    pub(crate) fn try_unclaim(&self, pos: u64, multi: bool) -> bool {
+        // Nothing was published for `pos`: its descriptor still reads free
+        // for `pos`, so after the rewind the next claim of `pos` finds it
+        // exactly as the first one did. Relaxed as in `try_claim`.
+        if multi {
+            self.tail.compare_exchange(pos + 1, pos, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        } else if self.tail.load(Ordering::Relaxed) == pos + 1 {
+            // Relaxed: single writer (see `try_claim`).
+            self.tail.store(pos, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Producer: publishes (or, with `abort`, withdraws) the record at `pos`.
+    ///
+    /// Returns `true` if somebody waits on this descriptor and must be
+    /// notified. With `parks == false` (no waiter can ever register) a plain
+    /// store is used.
+    #[inline]
+    pub(crate) fn commit(&self, pos: u64, abort: bool, parks: bool) -> bool {
+        let word = committed_word(pos) | if abort { ABORT } else { 0 };
+        let seq = &self.desc(pos).seq;
+        if parks {
+            // SYNC POINT (commit → take): Release publishes the record written
+            // since the claim; pairs with the Acquire load in `try_take`.
+            // A swap (not a store) so that a consumer's `WAIT`, set by CAS on
+            // this same word, is seen here: see "Wake-ups" above.
+            seq.swap(word, Ordering::AcqRel) & WAIT != 0
+        } else {
+            // SYNC POINT (commit → take): as above; no waiter exists.
+            seq.store(word, Ordering::Release);
+            false
+        }
+    }
+
+    /// Consumer: takes the next committed record.
+    ///
+    /// With `multi == false` the caller guarantees it is the only consumer
+    /// and that nobody else advances `head` (no overwrite-oldest producer).
+    #[inline]
+    pub(crate) fn try_take(&self, multi: bool) -> Take {
+        // Relaxed: a hint, as in `try_claim`.
+        let mut pos = self.head.load(Ordering::Relaxed);
+        loop {
+            // SYNC POINT (commit → take): Acquire pairs with the Release of
+            // `commit`, making the producer's writes of the record visible.
+            let word = self.desc(pos).seq.load(Ordering::Acquire);
+            let t = tag(word);
+            if t == pos * 2 + 1 {
+                let aborted = word & ABORT != 0;
+                if !multi {
+                    // Relaxed: read by stats and by this consumer only.
+                    self.head.store(pos + 1, Ordering::Relaxed);
+                    return Take::Taken { pos, aborted };
+                }
+                // Relaxed: the CAS decides which consumer owns `pos`; the data
+                // was already acquired through `seq` above.
+                match self.head.compare_exchange(pos, pos + 1, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    Ok(_) => return Take::Taken { pos, aborted },
+                    Err(now) => pos = now,
+                }
+            } else if t < pos * 2 + 1 {
+                if !multi {
+                    return Take::Empty(pos);
+                }
+                // Only to see whether another consumer moved on.
+                let now = latest(&self.head);
+                if now == pos {
+                    return Take::Empty(pos);
+                }
+                pos = now;
+            } else {
+                // Taken, released and re-used by a later lap: `head` moved.
+                pos = latest(&self.head);
+            }
+        }
+    }
+
+    /// Consumer: gives the descriptor of a taken record back to producers.
+    ///
+    /// Returns `true` if somebody waits on it and must be notified.
+    #[inline]
+    pub(crate) fn release(&self, pos: u64, parks: bool) -> bool {
+        let word = free_word(pos + self.cap);
+        let seq = &self.desc(pos).seq;
+        if parks {
+            // SYNC POINT (release → claim): Release orders every read of the
+            // record before the descriptor is handed back; pairs with the
+            // Acquire load in `try_claim` (and in `Arena::reclaim`). A swap to
+            // see a producer's `WAIT`.
+            seq.swap(word, Ordering::AcqRel) & WAIT != 0
+        } else {
+            // SYNC POINT (release → claim): as above; no waiter exists.
+            seq.store(word, Ordering::Release);
+            false
+        }
+    }
+
+    /// Sets `WAIT` on the descriptor of `pos` as long as it is still in the
+    /// state the caller is blocked on.
+    ///
+    /// `blocked(word)` says whether `word` still blocks the caller. This is
+    /// called after the caller registered its listener, so a state change
+    /// after a `Parked` answer is guaranteed to notify it.
+    pub(crate) fn register(&self, pos: u64, blocked: impl Fn(u64) -> bool) -> Register {
+        let seq = &self.desc(pos).seq;
+        // Relaxed: the CAS below re-validates the value; we only read the tag.
+        let mut word = seq.load(Ordering::Relaxed);
+        loop {
+            if !blocked(word) {
+                return Register::Changed;
+            }
+            if word & WAIT != 0 {
+                return Register::Parked;
+            }
+            // SYNC POINT (wait → notify): the CAS and the other side's swap
+            // are RMWs of one location, so exactly one of them sees the
+            // other. Relaxed suffices: the waiter re-reads with Acquire when
+            // it retries after the notification.
+            match seq.compare_exchange(word, word | WAIT, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Register::Parked,
+                Err(now) => word = now,
+            }
+        }
+    }
+
+    /// Consumer side: parks on `pos` while nothing is committed there.
+    pub(crate) fn register_consumer(&self, pos: u64) -> Register {
+        self.register(pos, |w| tag(w) < pos * 2 + 1)
+    }
+
+    /// Producer side: parks on `pos` while the previous lap still holds it.
+    pub(crate) fn register_producer(&self, pos: u64) -> Register {
+        self.register(pos, |w| tag(w) < pos * 2)
+    }
+
+    /// Producer side of a variable-size ring: parks on the oldest record
+    /// until it is released (its descriptor becomes free for `pos + cap`).
+    pub(crate) fn register_reclaim(&self, pos: u64) -> Register {
+        let next = (pos + self.cap) * 2;
+        self.register(pos, move |w| tag(w) < next)
+    }
+
+    /// Whether the record at `pos` has been released (its descriptor is free
+    /// for the next lap).
+    #[inline]
+    pub(crate) fn is_released(&self, pos: u64) -> bool {
+        // SYNC POINT (release → reclaim): Acquire pairs with `release`, so the
+        // reader is done with the record's bytes before the arena reuses them.
+        tag(self.desc(pos).seq.load(Ordering::Acquire)) >= (pos + self.cap) * 2
+    }
+
+    /// Records where a variable-size record's payload is. Producer only,
+    /// between its claim and its commit.
+    #[inline]
+    pub(crate) fn set_extent(&self, pos: u64, off: u64, len: u64) {
+        let d = self.desc(pos);
+        // Relaxed: published by the Release in `commit`.
+        d.off.store(off, Ordering::Relaxed);
+        // Relaxed: as above.
+        d.len.store(len, Ordering::Relaxed);
+    }
+
+    /// Records the trailing-slice element count of the record at `pos`.
+    /// Producer only, between its claim and its commit.
+    #[inline]
+    pub(crate) fn set_elems(&self, pos: u64, elems: u64) {
+        // Relaxed: published by the Release in `commit`.
+        self.desc(pos).elems.store(elems, Ordering::Relaxed);
+    }
+
+    /// Where a variable-size record's payload is: `(arena position, length)`.
+    /// Valid for the owner of `pos` (after claim or take).
+    #[inline]
+    pub(crate) fn extent(&self, pos: u64) -> (u64, u64) {
+        let d = self.desc(pos);
+        // Relaxed: ordered after the Acquire of `seq` that gave us `pos`.
+        (d.off.load(Ordering::Relaxed), d.len.load(Ordering::Relaxed))
+    }
+
+    /// The trailing-slice element count of the record at `pos`; valid for its
+    /// owner, like [`Ring::extent`].
+    #[inline]
+    pub(crate) fn elems(&self, pos: u64) -> u64 {
+        // Relaxed: ordered after the Acquire of `seq` that gave us `pos`.
+        self.desc(pos).elems.load(Ordering::Relaxed)
+    }
+
+    /// Producer cursor (positions claimed so far).
+    #[inline]
+    pub(crate) fn tail(&self) -> u64 {
+        // Relaxed: statistics only.
+        self.tail.load(Ordering::Relaxed)
+    }
+
+    /// Consumer cursor (positions taken so far).
+    #[inline]
+    pub(crate) fn head(&self) -> u64 {
+        // Relaxed: statistics only.
+        self.head.load(Ordering::Relaxed)
+    }
+}
+
+/// The producer-side allocator of a variable-size ring's byte arena.
+///
+/// Owned by the single producer, or kept under the producers' mutex.
+#[derive(Debug, Clone)]
+pub(crate) struct Arena {
+    /// Arena size in bytes (a multiple of [`PAYLOAD_ALIGN`]).
+    size: u64,
+    /// Next free arena position (monotonic).
+    write: u64,
+    /// Everything before this arena position is free.
+    reclaim: u64,
+    /// Oldest descriptor position not yet reclaimed.
+    oldest: u64,
+}
+
+/// Result of an arena allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Alloc {
+    /// Position claimed, payload at this arena position (offset `off % len`);
+    /// `undo` is the write cursor to restore if the record is aborted while
+    /// it is still the newest.
+    Claimed { pos: u64, off: u64, undo: u64 },
+    /// No descriptor free at this position: wait on it.
+    NoDescriptor(u64),
+    /// Not enough bytes until the record at this position is released.
+    NoSpace(u64),
+}
+
+impl Arena {
+    /// An empty arena of `size` bytes.
+    pub(crate) fn new(size: u64) -> Self {
+        Self { size, write: 0, reclaim: 0, oldest: 0 }
+    }
+
+    /// Frees the arena space of every released record, oldest first.
+    fn reclaim(&mut self, ring: &Ring, tail: u64) {
+        while self.oldest < tail && ring.is_released(self.oldest) {
+            let (off, len) = ring.extent(self.oldest);
+            self.reclaim = off + round_up(len, PAYLOAD_ALIGN as u64);
+            self.oldest += 1;
+        }
+        if self.oldest == tail {
+            // Nothing outstanding: restart at the beginning of the arena, so
+            // the most recently used (cache-hot) bytes are handed out again.
+            self.write = self.write.next_multiple_of(self.size);
+            self.reclaim = self.write;
+        }
+    }
+
+    /// Claims a position and `len` bytes of the arena.
+    ///
+    /// The caller must be the only producer (or hold the producers' lock) and
+    /// must have checked `round_up(len) <= size`.
+    pub(crate) fn alloc(&mut self, ring: &Ring, len: u64) -> Alloc {
+        let size = self.size;
+        let need = round_up(len, PAYLOAD_ALIGN as u64);
+        let tail = ring.tail();
+        self.reclaim(ring, tail);
+        let mut start = self.write;
+        let in_lap = start % size;
+        if in_lap + need > size {
+            start += size - in_lap;
+        }
+        if start + need - self.reclaim > size {
+            return Alloc::NoSpace(self.oldest);
+        }
+        match ring.try_claim(false) {
+            Claim::Claimed(pos) => {
+                ring.set_extent(pos, start, len);
+                let undo = self.write;
+                self.write = start + need;
+                Alloc::Claimed { pos, off: start, undo }
+            }
+            Claim::Full(pos) => Alloc::NoDescriptor(pos),
+        }
+    }
+}
+
+/// The newest value of a cursor, for retry paths that must not spin on a
+/// stale one: a read-modify-write reads the latest value in the modification
+/// order, where a plain load may return an older one (and under loom may do
+/// so forever). Relaxed: the cursor is a hint; `seq` carries the ordering.
+#[inline]
+fn latest(cursor: &AtomicU64) -> u64 {
+    cursor.fetch_add(0, Ordering::Relaxed)
+}
+
+impl Arena {
+    /// Gives back the newest allocation (position `pos`, write cursor before
+    /// it `undo`) of an aborted record; `false` if it is not the newest.
+    pub(crate) fn try_unalloc(&mut self, ring: &Ring, pos: u64, undo: u64) -> bool {
+        if ring.try_unclaim(pos, false) {
+            self.write = undo;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Rounds `n` up to a multiple of `align` (a power of two).
+#[inline]
+pub(crate) const fn round_up(n: u64, align: u64) -> u64 {
+    (n + align - 1) & !(align - 1)
+}
+
+/// Set in a handle count once the count dropped to zero: the side is gone
+/// for good and nobody may attach again.
+const CLOSED: usize = 1 << (usize::BITS - 1);
+
+/// The number of live handles on one side of a channel (senders or
+/// receivers), and whether that side closed for good.
+///
+/// The close handshake: the last handle's `detach` sets `CLOSED` with
+/// Release after its last commit; a consumer that finds the ring empty and
+/// then reads `CLOSED` with Acquire looks at the ring once more, and is then
+/// guaranteed to see every commit made before the close.
+#[derive(Debug)]
+pub(crate) struct Handles(CachePadded<AtomicUsize>);
+
+/// Why a handle could not attach to a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attach {
+    /// That side is closed for good.
+    Closed,
+    /// The pattern allows no more handles on that side.
+    Taken,
+}
+
+impl Handles {
+    /// `count` live handles; none is not closed (a bound channel waiting for
+    /// its first sender).
+    pub(crate) fn new(count: usize) -> Self {
+        Self(CachePadded::new(AtomicUsize::new(count)))
+    }
+
+    /// Adds a handle unless the side closed or `limit` handles exist.
+    pub(crate) fn attach(&self, limit: Option<usize>) -> Result<(), Attach> {
+        // Relaxed: the CAS validates; attaching publishes nothing.
+        let mut cur = self.0.load(Ordering::Relaxed);
+        loop {
+            if cur & CLOSED != 0 {
+                return Err(Attach::Closed);
+            }
+            if limit.is_some_and(|l| cur >= l) {
+                return Err(Attach::Taken);
+            }
+            // Relaxed: as above.
+            match self.0.compare_exchange(cur, cur + 1, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    /// Removes a handle; returns `true` if it was the last (the side closed).
+    pub(crate) fn detach(&self) -> bool {
+        // Relaxed: re-validated by the CAS.
+        let mut cur = self.0.load(Ordering::Relaxed);
+        loop {
+            let last = cur & !CLOSED <= 1;
+            let next = if last { CLOSED } else { cur - 1 };
+            // SYNC POINT (close): Release publishes every commit this handle
+            // made before the side reads as closed; pairs with the Acquire in
+            // `is_closed`. Acquire so the last handle also sees the others'.
+            match self.0.compare_exchange(cur, next, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => return last,
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    /// Whether the side closed for good.
+    #[inline]
+    pub(crate) fn is_closed(&self) -> bool {
+        // SYNC POINT (close): pairs with the Release in `detach`.
+        self.0.load(Ordering::Acquire) & CLOSED != 0
+    }
+}

@@ -1,0 +1,227 @@
+//! How a blocked side waits and is woken.
+//!
+//! Three strategies, chosen per channel with
+//! [`Builder::wait_strategy`](crate::Builder::wait_strategy):
+//! busy-spin, spin-then-yield, and spin-then-park (the default). Parking uses
+//! [`event_listener`]: async callers get a future, blocking callers sleep on
+//! the thread. Whether a sleeper exists is decided per record through the
+//! ring's `WAIT` bit (see the ring's module docs), so the other side pays for
+//! a notification only when somebody really sleeps.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use event_listener::{Event, EventListener, Listener};
+
+use crate::ring::{Register, Ring};
+use crate::sync::{spin_loop, yield_now};
+
+/// How a blocking or async operation waits when the channel is full (sender)
+/// or empty (receiver).
+///
+/// The spin phase is bounded in *time*, not only in iterations: on a busy
+/// machine a spinner that loses its core costs a whole scheduler slice, so
+/// spinning longer than the other side's typical response time only burns
+/// CPU.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use psyne::WaitStrategy;
+///
+/// // Lowest latency, one core fully busy while waiting:
+/// let (_tx, _rx) = psyne::channel::<u64>()
+///     .capacity(64)
+///     .wait_strategy(WaitStrategy::BusySpin)
+///     .spsc()?;
+///
+/// // The default: spin 20 µs, then sleep until woken.
+/// assert_eq!(
+///     WaitStrategy::default(),
+///     WaitStrategy::SpinPark { spin: Duration::from_micros(20) }
+/// );
+/// # Ok::<(), psyne::BuildError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitStrategy {
+    /// Poll in a tight loop and never give up the CPU. Async operations wake
+    /// their own task and return `Pending`, so the executor keeps polling.
+    BusySpin,
+    /// Spin for `spin`, then call `yield_now` between polls; never sleeps.
+    SpinYield {
+        /// How long to spin before yielding.
+        spin: Duration,
+    },
+    /// Spin for `spin`, then sleep until the other side commits or releases a
+    /// record (or the channel closes). A sleeping side uses no CPU.
+    SpinPark {
+        /// How long blocking calls spin before sleeping. Async calls do not
+        /// spin; they register a waker at once.
+        spin: Duration,
+    },
+}
+
+impl Default for WaitStrategy {
+    fn default() -> Self {
+        Self::SpinPark { spin: Duration::from_micros(20) }
+    }
+}
+
+impl WaitStrategy {
+    /// Whether waiters of this strategy ever sleep (and so must be notified).
+    #[inline]
+    pub(crate) fn parks(self) -> bool {
+        matches!(self, Self::SpinPark { .. })
+    }
+
+    fn spin(self) -> Duration {
+        match self {
+            Self::BusySpin => Duration::MAX,
+            Self::SpinYield { spin } | Self::SpinPark { spin } => spin,
+        }
+    }
+}
+
+/// What an operation's attempt says when it cannot complete now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blocker {
+    /// A consumer waits for a commit at this position.
+    Consumer(u64),
+    /// A producer waits for this position's previous lap to be released.
+    Producer(u64),
+    /// A producer waits for the record at this position to be released so
+    /// that arena space is reclaimed.
+    Reclaim(u64),
+}
+
+impl Blocker {
+    fn register(self, ring: &Ring) -> Register {
+        match self {
+            Self::Consumer(pos) => ring.register_consumer(pos),
+            Self::Producer(pos) => ring.register_producer(pos),
+            Self::Reclaim(pos) => ring.register_reclaim(pos),
+        }
+    }
+}
+
+/// One attempt of a waiting operation.
+pub(crate) enum Step<R> {
+    /// The operation finished (successfully or not).
+    Done(R),
+    /// It must wait for this.
+    Wait(Blocker),
+}
+
+/// The operation did not finish before its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Elapsed;
+
+/// Runs `attempt` until it is done, waiting between attempts as `strategy`
+/// says. `event` is the event the other side notifies.
+pub(crate) fn block<R>(
+    strategy: WaitStrategy,
+    ring: &Ring,
+    event: &Event,
+    deadline: Option<Instant>,
+    mut attempt: impl FnMut() -> Step<R>,
+) -> Result<R, Elapsed> {
+    // The fast path (done at once) reads no clock.
+    if let Step::Done(r) = attempt() {
+        return Ok(r);
+    }
+    let spin = strategy.spin();
+    let start = Instant::now();
+    let mut spins: u32 = 0;
+    loop {
+        if let Step::Done(r) = attempt() {
+            return Ok(r);
+        }
+        spins = spins.wrapping_add(1);
+        // Reading the clock costs ~20 ns: only every 16 spins.
+        let now = spins.is_multiple_of(16).then(Instant::now);
+        if let (Some(now), Some(d)) = (now, deadline)
+            && now >= d
+        {
+            return Err(Elapsed);
+        }
+        let spinning = match now {
+            Some(now) => now.duration_since(start) < spin,
+            None => true,
+        };
+        if matches!(strategy, WaitStrategy::BusySpin) || spinning {
+            spin_loop();
+            continue;
+        }
+        if !strategy.parks() {
+            yield_now();
+            continue;
+        }
+        // Park: listen first, then retry, then set WAIT, then sleep. A state
+        // change after `register` returned `Parked` notifies `event`, and the
+        // listener already exists then, so the wake-up cannot be lost.
+        let listener = event.listen();
+        let blocker = match attempt() {
+            Step::Done(r) => return Ok(r),
+            Step::Wait(b) => b,
+        };
+        if blocker.register(ring) == Register::Changed {
+            continue;
+        }
+        match deadline {
+            None => listener.wait(),
+            Some(d) => {
+                if listener.wait_deadline(d).is_none() && Instant::now() >= d {
+                    return Err(Elapsed);
+                }
+            }
+        }
+        spins = 0;
+    }
+}
+
+/// The async counterpart of [`block`]: one poll.
+///
+/// `listener` persists between polls (it lives in the handle), so a pending
+/// operation keeps its registration.
+pub(crate) fn poll<R>(
+    cx: &mut Context<'_>,
+    strategy: WaitStrategy,
+    ring: &Ring,
+    event: &Event,
+    listener: &mut Option<EventListener>,
+    mut attempt: impl FnMut() -> Step<R>,
+) -> Poll<R> {
+    loop {
+        if let Some(l) = listener.as_mut() {
+            if Pin::new(l).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            *listener = None;
+        }
+        if let Step::Done(r) = attempt() {
+            return Poll::Ready(r);
+        }
+        if !strategy.parks() {
+            // Busy-poll through the executor: other tasks still run.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        // Same order as in `block`: listen, retry, register, sleep.
+        *listener = Some(event.listen());
+        match attempt() {
+            Step::Done(r) => {
+                *listener = None;
+                return Poll::Ready(r);
+            }
+            Step::Wait(b) => {
+                if b.register(ring) == Register::Changed {
+                    *listener = None;
+                }
+            }
+        }
+    }
+}

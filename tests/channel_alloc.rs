@@ -1,0 +1,125 @@
+//! The steady-state send/receive path allocates nothing: a counting global
+//! allocator, 1,000,000 send + receive per pattern, copy path and reserve
+//! path, fixed and variable size.
+
+// Outside the library: std atomics are fine here (clippy.toml guards the
+// library's loom facade).
+#![allow(clippy::disallowed_types)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use psyne::{Pattern, Receiver, Sender};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which
+        // is `System.alloc`'s.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above, for `dealloc`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const N: u64 = if cfg!(miri) { 1_000 } else { 1_000_000 };
+
+/// Allocations made by `f` on this thread's watch (the test runs alone in
+/// this binary: one test function, so nothing else allocates meanwhile).
+fn allocations(f: impl FnOnce()) -> (u64, u64) {
+    let (a, b) = (ALLOCATIONS.load(Ordering::SeqCst), BYTES.load(Ordering::SeqCst));
+    f();
+    (ALLOCATIONS.load(Ordering::SeqCst) - a, BYTES.load(Ordering::SeqCst) - b)
+}
+
+fn fixed<P: Pattern>() -> (u64, u64) {
+    let (mut tx, mut rx): (Sender<[u64; 8], P>, Receiver<[u64; 8], P>) =
+        psyne::channel::<[u64; 8]>().capacity(1024).pattern::<P>().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    // Warm up: first touches of the runtime and the ring.
+    for i in 0..2048 {
+        tx.try_send([i; 8]).unwrap();
+        drop(rx.try_recv().unwrap());
+    }
+    let mut batch = Vec::with_capacity(64);
+    allocations(|| {
+        for i in 0..N {
+            match i % 4 {
+                0 => tx.try_send([i; 8]).unwrap(),
+                1 => {
+                    let mut slot = tx.try_reserve().unwrap();
+                    slot[0] = i;
+                    slot.commit();
+                }
+                2 => rt.block_on(tx.send([i; 8])).unwrap(),
+                _ => {
+                    let mut slot = rt.block_on(tx.reserve()).unwrap();
+                    slot[7] = i;
+                    slot.commit();
+                }
+            }
+            let m =
+                if i % 2 == 0 { rx.try_recv().unwrap() } else { rt.block_on(rx.recv()).unwrap() };
+            assert!(m[0] == i || m[7] == i);
+            drop(m);
+            if i % 1000 == 0 {
+                tx.try_send_batch(&[[i; 8]; 32]).unwrap();
+                rx.try_recv_many(&mut batch, 64);
+                batch.clear();
+            }
+        }
+    })
+}
+
+fn variable<P: Pattern>() -> (u64, u64) {
+    let (mut tx, mut rx): (Sender<[u8], P>, Receiver<[u8], P>) =
+        psyne::channel::<[u8]>().bytes(1 << 16).pattern::<P>().build().unwrap();
+    for _ in 0..2048 {
+        tx.try_reserve_bytes(100).unwrap().commit();
+        drop(rx.try_recv().unwrap());
+    }
+    allocations(|| {
+        for i in 0..N / 4 {
+            let len = (i % 1000) as usize;
+            let mut rec = tx.try_reserve_bytes(len).unwrap();
+            rec.fill(i as u8);
+            rec.commit();
+            assert_eq!(rx.try_recv().unwrap().len(), len);
+        }
+    })
+}
+
+/// One test function: the counter is global, and a second test running in
+/// parallel would allocate inside the measured windows.
+#[test]
+fn steady_state_allocates_nothing() {
+    // The harness itself: a Vec must be counted, or the rest proves nothing.
+    let (count, bytes) = allocations(|| drop(std::hint::black_box(vec![0u8; 100])));
+    assert!(count >= 1 && bytes >= 100, "the counting allocator sees nothing");
+    let results = [
+        ("spsc fixed", fixed::<psyne::Spsc>()),
+        ("mpsc fixed", fixed::<psyne::Mpsc>()),
+        ("spmc fixed", fixed::<psyne::Spmc>()),
+        ("mpmc fixed", fixed::<psyne::Mpmc>()),
+        ("spsc variable", variable::<psyne::Spsc>()),
+        ("mpsc variable", variable::<psyne::Mpsc>()),
+        ("spmc variable", variable::<psyne::Spmc>()),
+        ("mpmc variable", variable::<psyne::Mpmc>()),
+    ];
+    for (name, (count, bytes)) in results {
+        assert_eq!((count, bytes), (0, 0), "{name}: {count} allocations, {bytes} bytes");
+    }
+}

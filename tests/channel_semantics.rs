@@ -1,0 +1,259 @@
+//! Channel behaviour, written once and run for every pattern.
+
+mod common;
+
+use common::pair;
+use psyne::{Backpressure, Pattern, ReserveError, SendError, TryRecvError};
+
+for_each_pattern!(
+    fifo_then_end_after_senders_drop,
+    senders_get_value_back_after_receivers_drop,
+    capacity_is_exact_and_full_gives_value_back,
+    aborted_reservations_are_skipped_and_reclaimed,
+    out_of_order_release_reclaims_every_record,
+    held_messages_do_not_block_later_receives,
+    fail_fast_policy,
+    drop_newest_policy_counts_drops,
+    overwrite_oldest_keeps_the_newest,
+    overwrite_oldest_waits_when_everything_is_held,
+    stats_track_the_channel,
+    batch_send_and_receive,
+);
+
+fn fifo_then_end_after_senders_drop<P: Pattern>() {
+    let (mut tx, mut rx) = pair::<P>(128);
+    for i in 0..100 {
+        tx.try_send(i).unwrap();
+    }
+    drop(tx);
+    for i in 0..100 {
+        assert_eq!(*rx.try_recv().unwrap(), i);
+    }
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Closed);
+    assert!(rx.recv_blocking().is_none());
+    assert!(rx.is_closed());
+}
+
+fn senders_get_value_back_after_receivers_drop<P: Pattern>() {
+    let (mut tx, rx) = pair::<P>(4);
+    tx.try_send(1).unwrap();
+    drop(rx);
+    assert!(tx.is_closed());
+    assert_eq!(tx.try_send(2), Err(SendError::Closed(2)));
+    assert_eq!(tx.send_blocking(3), Err(SendError::Closed(3)));
+    assert_eq!(tx.try_reserve().unwrap_err(), ReserveError::Closed);
+}
+
+fn capacity_is_exact_and_full_gives_value_back<P: Pattern>() {
+    for cap in [1, 3, 8] {
+        let (mut tx, mut rx) = pair::<P>(cap);
+        for i in 0..cap as u64 {
+            tx.try_send(i).unwrap();
+        }
+        assert_eq!(tx.try_send(99), Err(SendError::Full(99)));
+        assert_eq!(tx.stats().full_events, 1);
+        drop(rx.try_recv().unwrap());
+        tx.try_send(100).unwrap();
+    }
+}
+
+fn aborted_reservations_are_skipped_and_reclaimed<P: Pattern>() {
+    let (mut tx, mut rx) = pair::<P>(2);
+    for round in 0..10 {
+        let mut slot = tx.try_reserve().unwrap();
+        *slot = 1000 + round;
+        drop(slot); // abort
+    }
+    tx.try_send(1).unwrap();
+    let mut slot = tx.try_reserve().unwrap();
+    assert_eq!(*slot, 0, "reserve hands out zeroed records");
+    *slot = 2;
+    slot.commit();
+    assert_eq!(*rx.try_recv().unwrap(), 1);
+    assert_eq!(*rx.try_recv().unwrap(), 2);
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Empty);
+    assert_eq!(rx.stats().aborted, 10);
+}
+
+fn out_of_order_release_reclaims_every_record<P: Pattern>() {
+    let (mut tx, mut rx) = pair::<P>(4);
+    for i in 0..4 {
+        tx.try_send(i).unwrap();
+    }
+    let mut held: Vec<_> = (0..4).map(|_| rx.try_recv().unwrap()).collect();
+    // Release the third first: the ring reuses records in order, so the
+    // next send still needs the first record.
+    drop(held.remove(2));
+    assert!(tx.try_send(10).is_err());
+    drop(held.remove(0)); // record 0
+    tx.try_send(10).unwrap();
+    drop(held); // records 1 and 3
+    tx.try_send(11).unwrap();
+    tx.try_send(12).unwrap();
+    tx.try_send(13).unwrap();
+    let got: Vec<u64> = (0..4).map(|_| *rx.try_recv().unwrap()).collect();
+    assert_eq!(got, [10, 11, 12, 13]);
+}
+
+fn held_messages_do_not_block_later_receives<P: Pattern>() {
+    let (mut tx, mut rx) = pair::<P>(8);
+    tx.try_send(1).unwrap();
+    let first = rx.try_recv().unwrap();
+    for i in 2..=8 {
+        tx.try_send(i).unwrap();
+    }
+    for i in 2..=8 {
+        assert_eq!(*rx.try_recv().unwrap(), i);
+    }
+    assert_eq!(*first, 1);
+    // A `Msg` outlives its receiver and sender.
+    drop((tx, rx));
+    assert_eq!(*first, 1);
+}
+
+fn fail_fast_policy<P: Pattern>() {
+    let (mut tx, _rx) = psyne::channel::<u64>()
+        .capacity(1)
+        .backpressure(Backpressure::FailFast)
+        .pattern::<P>()
+        .build()
+        .unwrap();
+    tx.send_blocking(1).unwrap();
+    assert_eq!(tx.send_blocking(2), Err(SendError::Full(2)));
+    assert_eq!(tx.reserve_blocking().unwrap_err(), ReserveError::Full);
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    assert_eq!(rt.block_on(tx.send(3)), Err(SendError::Full(3)));
+}
+
+fn drop_newest_policy_counts_drops<P: Pattern>() {
+    let (mut tx, mut rx) = psyne::channel::<u64>()
+        .capacity(2)
+        .backpressure(Backpressure::DropNewest)
+        .pattern::<P>()
+        .build()
+        .unwrap();
+    for i in 0..5 {
+        tx.send_blocking(i).unwrap();
+    }
+    assert_eq!(tx.stats().dropped, 3);
+    assert_eq!(*rx.try_recv().unwrap(), 0);
+    assert_eq!(*rx.try_recv().unwrap(), 1);
+    assert!(rx.try_recv().is_err());
+}
+
+fn overwrite_oldest_keeps_the_newest<P: Pattern>() {
+    let (mut tx, mut rx) = psyne::channel::<u64>()
+        .capacity(3)
+        .backpressure(Backpressure::OverwriteOldest)
+        .pattern::<P>()
+        .build()
+        .unwrap();
+    for i in 0..10 {
+        tx.send_blocking(i).unwrap();
+    }
+    let got: Vec<u64> = (0..3).map(|_| *rx.try_recv().unwrap()).collect();
+    assert_eq!(got, [7, 8, 9]);
+    assert_eq!(rx.stats().dropped, 7);
+}
+
+fn overwrite_oldest_waits_when_everything_is_held<P: Pattern>() {
+    let (mut tx, mut rx) = psyne::channel::<u64>()
+        .capacity(2)
+        .backpressure(Backpressure::OverwriteOldest)
+        .pattern::<P>()
+        .build()
+        .unwrap();
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    let a = rx.try_recv().unwrap();
+    let b = rx.try_recv().unwrap();
+    // Both records are held by receivers: nothing may be overwritten.
+    assert_eq!(tx.try_send(3), Err(SendError::Full(3)));
+    assert_eq!((*a, *b), (1, 2));
+    drop(a);
+    tx.try_send(3).unwrap();
+    assert_eq!(tx.stats().dropped, 0);
+}
+
+fn stats_track_the_channel<P: Pattern>() {
+    let (mut tx, mut rx) = pair::<P>(4);
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    tx.try_send(3).unwrap();
+    let m = rx.try_recv().unwrap();
+    let s = rx.stats();
+    assert_eq!(s.sent, 3);
+    assert_eq!(s.received, 1);
+    assert_eq!(s.bytes_sent, 24);
+    assert_eq!(s.bytes_received, 8);
+    assert_eq!(s.depth, 2);
+    assert_eq!(s.capacity, 4);
+    assert_eq!(s.capacity_bytes, 4 * 64);
+    assert!(s.high_water_mark >= 2);
+    drop(m);
+    tx.try_send(4).unwrap();
+    tx.try_send(5).unwrap();
+    assert!(tx.try_send(6).is_err());
+    assert_eq!(tx.stats().high_water_mark, 4);
+    assert_eq!(tx.stats().full_events, 1);
+}
+
+fn batch_send_and_receive<P: Pattern>() {
+    let (mut tx, mut rx) = pair::<P>(8);
+    let values: Vec<u64> = (0..20).collect();
+    assert_eq!(tx.try_send_batch(&values).unwrap(), 8);
+    let mut buf = Vec::new();
+    assert_eq!(rx.try_recv_many(&mut buf, 5), 5);
+    assert_eq!(rx.try_recv_many(&mut buf, 100), 3);
+    let got: Vec<u64> = buf.iter().map(|m| **m).collect();
+    assert_eq!(got, values[..8]);
+    drop(buf);
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let consumer = async {
+            let mut all = Vec::new();
+            let mut buf = Vec::with_capacity(8);
+            while all.len() < 12 {
+                let n = rx.recv_many(&mut buf, 8).await;
+                assert!(n > 0);
+                all.extend(buf.drain(..).map(|m| *m));
+            }
+            all
+        };
+        let producer = async { tx.send_batch(&values[8..]).await.unwrap() };
+        let (all, ()) = tokio::join!(consumer, producer);
+        assert_eq!(all, values[8..]);
+    });
+}
+
+#[test]
+fn bad_sizes_are_errors() {
+    use psyne::BuildError;
+    assert_eq!(psyne::channel::<u64>().capacity(0).spsc().unwrap_err(), BuildError::ZeroCapacity);
+    assert_eq!(psyne::channel::<[u8]>().bytes(0).spsc().unwrap_err(), BuildError::ZeroCapacity);
+    assert!(matches!(
+        psyne::channel::<[u8]>().capacity(8).spsc().unwrap_err(),
+        BuildError::NeedsBytes { .. }
+    ));
+    assert!(matches!(
+        psyne::channel::<[u8; 4096]>().bytes(1024).spsc().unwrap_err(),
+        BuildError::MessageTooLarge { size: 4096, ring: 1024 }
+    ));
+    assert!(matches!(
+        psyne::channel::<[u8; 1 << 20]>().capacity(usize::MAX / 2).spsc().unwrap_err(),
+        BuildError::TooLarge { .. }
+    ));
+    let err = psyne::channel::<u64>().capacity(0).spsc().unwrap_err();
+    assert!(err.to_string().contains("capacity"));
+}
+
+#[test]
+fn over_aligned_messages_are_rejected() {
+    use psyne::__private::zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+    #[derive(FromBytes, IntoBytes, KnownLayout, Immutable)]
+    #[zerocopy(crate = "psyne::__private::zerocopy")]
+    #[repr(C, align(128))]
+    struct Wide([u8; 128]);
+    let err = psyne::channel::<Wide>().spsc().unwrap_err();
+    assert!(matches!(err, psyne::BuildError::AlignTooLarge { .. }), "{err}");
+}
