@@ -117,10 +117,20 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// Median throughput in million messages per second of `runs` runs of `f`,
-/// which returns the time it took for `msgs` messages.
-fn mps(cfg: &Cfg, msgs: u64, mut f: impl FnMut() -> Duration) -> f64 {
-    median((0..cfg.runs).map(|_| msgs as f64 / f().as_secs_f64() / 1e6).collect())
+/// One implementation under test: a name and a run that returns its time.
+type Case<'a> = (&'static str, Box<dyn FnMut() -> Duration + 'a>);
+
+/// Runs every case `cfg.runs` times, round-robin (so that the machine's
+/// drift hits every case alike), and returns `work / time` per case, median
+/// over the runs.
+fn interleave(cfg: &Cfg, work: f64, mut cases: Vec<Case<'_>>) -> Vec<(&'static str, f64)> {
+    let mut samples = vec![Vec::new(); cases.len()];
+    for _ in 0..cfg.runs {
+        for (i, (_, run)) in cases.iter_mut().enumerate() {
+            samples[i].push(work / run().as_secs_f64());
+        }
+    }
+    cases.iter().zip(samples).map(|((name, _), s)| (*name, median(s))).collect()
 }
 
 fn table(title: &str, unit: &str, higher_is_better: bool, rows: &[(&str, f64)], reference: &str) {
@@ -187,10 +197,10 @@ macro_rules! async_pair {
 fn async_spsc(cfg: &Cfg) {
     let rt = runtime();
     let n = cfg.msgs;
-    let mut rows = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "psyne send/recv",
-            mps(cfg, n, || {
+            Box::new(|| {
                 let (tx, rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
                 async_pair!(
                     rt,
@@ -204,7 +214,7 @@ fn async_spsc(cfg: &Cfg) {
         ),
         (
             "psyne reserve/commit",
-            mps(cfg, n, || {
+            Box::new(|| {
                 let (tx, rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
                 async_pair!(
                     rt,
@@ -222,7 +232,7 @@ fn async_spsc(cfg: &Cfg) {
         ),
         (
             "psyne batched (64)",
-            mps(cfg, n, || {
+            Box::new(|| {
                 let (mut tx, mut rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
                 rt.block_on(async move {
                     let start = Instant::now();
@@ -255,7 +265,7 @@ fn async_spsc(cfg: &Cfg) {
         ),
         (
             "tokio::mpsc",
-            mps(cfg, n, || {
+            Box::new(|| {
                 let (tx, rx) = tokio::sync::mpsc::channel::<M>(CAP);
                 async_pair!(
                     rt,
@@ -269,7 +279,7 @@ fn async_spsc(cfg: &Cfg) {
         ),
         (
             "flume",
-            mps(cfg, n, || {
+            Box::new(|| {
                 let (tx, rx) = flume::bounded::<M>(CAP);
                 async_pair!(
                     rt,
@@ -283,7 +293,7 @@ fn async_spsc(cfg: &Cfg) {
         ),
         (
             "kanal",
-            mps(cfg, n, || {
+            Box::new(|| {
                 let (tx, rx) = kanal::bounded_async::<M>(CAP);
                 async_pair!(
                     rt,
@@ -297,7 +307,7 @@ fn async_spsc(cfg: &Cfg) {
         ),
         (
             "async-channel",
-            mps(cfg, n, || {
+            Box::new(|| {
                 let (tx, rx) = async_channel::bounded::<M>(CAP);
                 async_pair!(
                     rt,
@@ -311,7 +321,7 @@ fn async_spsc(cfg: &Cfg) {
         ),
         (
             "thingbuf",
-            mps(cfg, n, || {
+            Box::new(|| {
                 let (tx, rx) = thingbuf::mpsc::channel::<M>(CAP);
                 async_pair!(
                     rt,
@@ -324,6 +334,7 @@ fn async_spsc(cfg: &Cfg) {
             }),
         ),
     ];
+    let mut rows = interleave(cfg, n as f64 / 1e6, cases);
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
     let (peer, best) = best_peer(&rows, true);
     table("async SPSC throughput (tokio, 2 workers)", "M msg/s", true, &rows, peer);
@@ -350,8 +361,8 @@ fn threads(
 
 fn blocking_spsc(cfg: &Cfg) {
     let n = cfg.msgs;
-    let psyne_with = |strategy: WaitStrategy| {
-        mps(cfg, n, || {
+    let psyne_with = |strategy: WaitStrategy| -> Box<dyn FnMut() -> Duration> {
+        Box::new(move || {
             let (mut tx, mut rx) =
                 psyne::channel::<M>().capacity(CAP).wait_strategy(strategy).spsc().unwrap();
             threads(
@@ -361,12 +372,12 @@ fn blocking_spsc(cfg: &Cfg) {
             )
         })
     };
-    let mut rows = vec![
+    let cases: Vec<Case<'_>> = vec![
         ("psyne busy-spin", psyne_with(WaitStrategy::BusySpin)),
         ("psyne spin-park (default)", psyne_with(WaitStrategy::default())),
         (
             "crossbeam-channel",
-            mps(cfg, n, || {
+            Box::new(|| {
                 let (tx, rx) = crossbeam_channel::bounded::<M>(CAP);
                 threads(
                     n,
@@ -375,9 +386,10 @@ fn blocking_spsc(cfg: &Cfg) {
                 )
             }),
         ),
+        ("sequence-ring floor (psyne's protocol, bare)", Box::new(|| sequence_floor(n))),
         (
             "rtrb (spin)",
-            mps(cfg, n, || {
+            Box::new(|| {
                 let (mut tx, mut rx) = rtrb::RingBuffer::<M>::new(CAP);
                 threads(
                     n,
@@ -404,11 +416,55 @@ fn blocking_spsc(cfg: &Cfg) {
             }),
         ),
     ];
+    let mut rows = interleave(cfg, n as f64 / 1e6, cases);
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
     table("blocking SPSC throughput (two threads)", "M msg/s", true, &rows, "rtrb (spin)");
     let rtrb = rows.iter().find(|r| r.0 == "rtrb (spin)").map_or(1.0, |r| r.1);
     let ours = rows.iter().find(|r| r.0 == "psyne busy-spin").map_or(0.0, |r| r.1);
     verdict("busy-spin SPSC vs rtrb", ours / rtrb, "target ≥ 1×", ours >= rtrb);
+}
+
+/// psyne's ring protocol with nothing around it: per-slot sequence words
+/// (tag `2p` free, `2p + 1` committed), one slot per cache line, both sides
+/// spinning. The floor of what psyne's handles could reach.
+fn sequence_floor(n: u64) -> Duration {
+    #[repr(align(64))]
+    struct Slot(AtomicU64);
+    #[repr(align(64))]
+    struct Cell(std::cell::UnsafeCell<M>);
+    // SAFETY: each cell is written by the producer only while its slot reads
+    // free and read by the consumer only while it reads committed; the
+    // Release/Acquire pairs on the slot order those accesses.
+    unsafe impl Sync for Cell {}
+    let seq: Vec<Slot> = (0..CAP as u64).map(|i| Slot(AtomicU64::new(2 * i))).collect();
+    let data: Vec<Cell> = (0..CAP).map(|_| Cell(std::cell::UnsafeCell::new([0; 8]))).collect();
+    let (seq, data) = (&seq, &data);
+    threads(
+        n,
+        move || {
+            for p in 0..n {
+                let i = p as usize & (CAP - 1);
+                while seq[i].0.load(Ordering::Acquire) != 2 * p {
+                    std::hint::spin_loop();
+                }
+                // SAFETY: slot `i` reads free for `p`: the cell is ours.
+                unsafe { *data[i].0.get() = [p; 8] };
+                seq[i].0.store(2 * p + 1, Ordering::Release);
+            }
+        },
+        move || {
+            (0..n).fold(0u64, |sum, p| {
+                let i = p as usize & (CAP - 1);
+                while seq[i].0.load(Ordering::Acquire) != 2 * p + 1 {
+                    std::hint::spin_loop();
+                }
+                // SAFETY: slot `i` reads committed for `p`: the cell is ours.
+                let v = unsafe { (*data[i].0.get())[0] };
+                seq[i].0.store(2 * (p + CAP as u64), Ordering::Release);
+                sum.wrapping_add(v)
+            })
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -620,7 +676,7 @@ fn async_mpsc(cfg: &Cfg) {
     let per = n / 4;
     macro_rules! mpsc_case {
         ($mk:expr, $clone:expr, $send:expr, $recv:expr) => {
-            mps(cfg, per * 4, || {
+            Box::new(|| {
                 let (tx, mut rx) = $mk;
                 rt.block_on(async move {
                     let start = Instant::now();
@@ -648,7 +704,7 @@ fn async_mpsc(cfg: &Cfg) {
             })
         };
     }
-    let mut rows = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "psyne",
             mpsc_case!(
@@ -704,6 +760,7 @@ fn async_mpsc(cfg: &Cfg) {
             ),
         ),
     ];
+    let mut rows = interleave(cfg, (per * 4) as f64 / 1e6, cases);
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
     let (peer, best) = best_peer(&rows, true);
     table("async MPSC throughput, 4 producers → 1 consumer", "M msg/s", true, &rows, peer);
@@ -726,12 +783,10 @@ fn touch(buf: &[u8]) -> u64 {
 
 fn big_messages(cfg: &Cfg) {
     let n = cfg.big_msgs;
-    let gbs = |d: Duration| (n * BIG) as f64 / d.as_secs_f64() / 1e9;
-    let run = |f: &mut dyn FnMut() -> Duration| median((0..cfg.runs).map(|_| gbs(f())).collect());
-    let mut rows: Vec<(&str, f64)> = Vec::new();
-    rows.push((
+    let mut cases: Vec<Case<'_>> = Vec::new();
+    cases.push((
         "psyne reserve_bytes (in place)",
-        run(&mut || {
+        Box::new(|| {
             let (mut tx, mut rx) = psyne::channel::<[u8]>()
                 .bytes(4 * BIG)
                 .zero_on_reserve(false)
@@ -751,9 +806,9 @@ fn big_messages(cfg: &Cfg) {
             )
         }),
     ));
-    rows.push((
+    cases.push((
         "crossbeam-channel + Vec per message",
-        run(&mut || {
+        Box::new(|| {
             let (tx, rx) = crossbeam_channel::bounded::<Vec<u8>>(4);
             threads(
                 n as u64,
@@ -768,9 +823,9 @@ fn big_messages(cfg: &Cfg) {
             )
         }),
     ));
-    rows.push((
+    cases.push((
         "thingbuf blocking send_ref (recycled)",
-        run(&mut || {
+        Box::new(|| {
             let (tx, rx) = thingbuf::mpsc::blocking::with_recycle::<Vec<u8>, _>(
                 4,
                 thingbuf::recycling::WithCapacity::new().with_min_capacity(BIG),
@@ -788,9 +843,9 @@ fn big_messages(cfg: &Cfg) {
             )
         }),
     ));
-    rows.push((
+    cases.push((
         "reuse-pool floor (two rtrb rings of Box<[u8]>)",
-        run(&mut || {
+        Box::new(|| {
             let (mut full_tx, mut full_rx) = rtrb::RingBuffer::<Box<[u8]>>::new(4);
             let (mut free_tx, mut free_rx) = rtrb::RingBuffer::<Box<[u8]>>::new(4);
             for _ in 0..2 {
@@ -826,6 +881,7 @@ fn big_messages(cfg: &Cfg) {
             )
         }),
     ));
+    let mut rows = interleave(cfg, (n * BIG) as f64 / 1e9, cases);
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
     let floor_name = "reuse-pool floor (two rtrb rings of Box<[u8]>)";
     table(

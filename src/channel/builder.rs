@@ -255,6 +255,8 @@ impl<T: Message + ?Sized, P: Pattern> Builder<T, P> {
             multi_producer: Q::MULTI_PRODUCER,
             multi_consumer: Q::MULTI_CONSUMER,
             pattern: Q::NAME,
+            take_multi: Q::MULTI_CONSUMER || self.backpressure == Backpressure::OverwriteOldest,
+            parks: self.wait.parks(),
             type_name,
             uri: uri.map(ToString::to_string),
         };

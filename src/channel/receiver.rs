@@ -56,9 +56,34 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         Self::take(&self.shared)
     }
 
+    /// The fast path of a take from a fixed-size ring. `None`, having taken
+    /// nothing, when the ring is empty or not fixed-size; the general path
+    /// then handles it (including closing).
+    #[inline]
+    fn take_fast(shared: &Arc<Shared>) -> Option<Msg<T>> {
+        let RecordLayout::Fixed { stride, size } = shared.layout else {
+            return None;
+        };
+        match shared.ring.try_take(shared.cfg.take_multi) {
+            Take::Taken { pos, aborted: false } => {
+                shared.stats.received(None, shared.cfg.multi_consumer);
+                let offset = shared.ring.index(pos) * stride;
+                Some(Msg::new(shared.clone(), pos, offset, size, 0))
+            }
+            Take::Taken { pos, aborted: true } => {
+                shared.release(pos);
+                None
+            }
+            Take::Empty(_) => None,
+        }
+    }
+
     /// One attempt to take the next message.
     fn take(shared: &Arc<Shared>) -> Step<Result<Msg<T>, TryRecvError>> {
-        let multi = shared.cfg.take_multi();
+        if let Some(msg) = Self::take_fast(shared) {
+            return Step::Done(Ok(msg));
+        }
+        let multi = shared.cfg.take_multi;
         let mut rechecked = false;
         loop {
             match shared.ring.try_take(multi) {
@@ -72,7 +97,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                             (shared.record_offset(pos, off), len as usize, elems as usize)
                         }
                     };
-                    shared.stats.received(len, shared.cfg.multi_consumer);
+                    shared.stats.received(shared.variable_len(len), shared.cfg.multi_consumer);
                     return Step::Done(Ok(Msg::new(shared.clone(), pos, offset, len, elems)));
                 }
                 Take::Empty(pos) => {
@@ -109,6 +134,10 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Msg<T>>> {
         let Self { shared, listener, .. } = self;
+        if let Some(msg) = Self::take_fast(shared) {
+            *listener = None;
+            return Poll::Ready(Some(msg));
+        }
         let poll =
             wait::poll(cx, shared.cfg.wait, &shared.ring, &shared.rx_event, listener, || {
                 Self::take(shared)
@@ -176,6 +205,9 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// ```
     pub fn recv_blocking(&mut self) -> Option<Msg<T>> {
         let shared = &self.shared;
+        if let Some(msg) = Self::take_fast(shared) {
+            return Some(msg);
+        }
         wait::block(shared.cfg.wait, &shared.ring, &shared.rx_event, None, || Self::take(shared))
             .ok()
             .and_then(Result::ok)

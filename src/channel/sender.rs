@@ -385,6 +385,10 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// # }
     /// ```
     pub async fn send(&mut self, value: T) -> Result<(), SendError<T>> {
+        let value = match self.send_fast(value) {
+            Ok(()) => return Ok(()),
+            Err(value) => value,
+        };
         let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY)).await;
         self.finish_send(claimed, value)
     }
@@ -406,6 +410,10 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// # Ok::<(), psyne::BuildError>(())
     /// ```
     pub fn try_send(&mut self, value: T) -> Result<(), SendError<T>> {
+        let value = match self.send_fast(value) {
+            Ok(()) => return Ok(()),
+            Err(value) => value,
+        };
         let claimed = self.try_claim(Self::COPY);
         self.finish_send(claimed, value)
     }
@@ -425,8 +433,38 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// # Ok::<(), psyne::BuildError>(())
     /// ```
     pub fn send_blocking(&mut self, value: T) -> Result<(), SendError<T>> {
+        let value = match self.send_fast(value) {
+            Ok(()) => return Ok(()),
+            Err(value) => value,
+        };
         let claimed = self.claim_blocking(Self::COPY);
         self.finish_send(claimed, value)
+    }
+
+    /// The fast path of a copy into a fixed-size ring: claim, write, commit.
+    /// Gives the value back, having changed nothing, when the ring is full or
+    /// closed or not fixed-size; the general path then handles it.
+    #[inline]
+    fn send_fast(&mut self, value: T) -> Result<(), T> {
+        let shared = &*self.shared;
+        let RecordLayout::Fixed { stride, .. } = shared.layout else {
+            return Err(value);
+        };
+        if shared.receivers_closed() {
+            return Err(value);
+        }
+        let Claim::Claimed(pos) = shared.ring.try_claim(P::MULTI_PRODUCER) else {
+            return Err(value);
+        };
+        let dst = shared.record_ptr(shared.ring.index(pos) * stride).cast::<T>();
+        // SAFETY: `dst` is the claimed record: inside the region, owned by
+        // this sender alone until the commit below, and aligned for `T`
+        // (records are 64-byte aligned and the builder rejected types
+        // aligned to more). `T: IntoBytes` has no padding, so every byte of
+        // the record stays initialised.
+        unsafe { dst.as_ptr().write(value) };
+        shared.publish(pos, size_of::<T>(), false);
+        Ok(())
     }
 
     fn finish_send(
@@ -436,7 +474,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     ) -> Result<(), SendError<T>> {
         match claimed {
             Ok(claimed) => {
-                self.write(claimed, &value);
+                self.write(claimed, value);
                 Ok(())
             }
             Err(ReserveError::Full) if self.shared.cfg.backpressure == Backpressure::DropNewest => {
@@ -448,15 +486,24 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         }
     }
 
-    /// Copies `value`'s bytes into a claimed record and commits it.
+    /// Moves `value` into a claimed record and commits it.
     #[inline]
-    fn write(&self, claimed: Claimed, value: &T) {
+    fn write(&self, claimed: Claimed, value: T) {
+        let dst = self.shared.record_ptr(claimed.offset).cast::<T>();
+        // SAFETY: as in `send_fast`: the claimed record is inside the region,
+        // owned by this sender until the commit below, and aligned for `T`.
+        unsafe { dst.as_ptr().write(value) };
+        self.shared.publish(claimed.pos, claimed.len, false);
+    }
+
+    /// Copies the bytes of `value` into a claimed record and commits it.
+    fn write_copy(&self, claimed: Claimed, value: &T) {
         let bytes = value.as_bytes();
         let dst = self.shared.record_ptr(claimed.offset);
-        // SAFETY: `dst` points at the claimed record, `claimed.len ==
-        // size_of::<T>() == bytes.len()` bytes inside the region, owned by
-        // this sender until the commit below; `bytes` is a different
-        // allocation (the caller's value), so the ranges do not overlap.
+        // SAFETY: `dst` points at the claimed record, `size_of::<T>() ==
+        // bytes.len()` bytes inside the region, owned by this sender until
+        // the commit below; `bytes` is the caller's value, another
+        // allocation, so the ranges do not overlap.
         unsafe { dst.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), bytes.len()) };
         self.shared.publish(claimed.pos, claimed.len, false);
     }
@@ -498,8 +545,8 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             // the region, owned by this sender until its commit, and does not
             // overlap the caller's slice.
             unsafe { dst.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), len) };
-            wake |= self.shared.ring.commit(claimed.pos, false, self.shared.cfg.wait.parks());
-            self.shared.stats.sent(len, P::MULTI_PRODUCER);
+            wake |= self.shared.ring.commit(claimed.pos, false, self.shared.cfg.parks);
+            self.shared.stats.sent(None, P::MULTI_PRODUCER);
             claims += 1;
         }
         self.local.full_seen = false;
@@ -549,7 +596,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
                 }
                 // Wait for room, then use the claim for the next value.
                 let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY)).await?;
-                self.write(claimed, &values[0]);
+                self.write_copy(claimed, &values[0]);
                 values = &values[1..];
             }
             values = &values[sent..];
@@ -772,7 +819,7 @@ impl<T: Message, P: Pattern> futures_sink::Sink<T> for Sender<T, P> {
         let this = self.get_mut();
         match this.sink_slot.take() {
             Some(claimed) => {
-                this.write(claimed, &item);
+                this.write(claimed, item);
                 Ok(())
             }
             None if this.shared.cfg.backpressure == Backpressure::DropNewest => {

@@ -34,17 +34,14 @@ pub(crate) struct Config {
     pub(crate) multi_producer: bool,
     pub(crate) multi_consumer: bool,
     pub(crate) pattern: &'static str,
-    pub(crate) type_name: &'static str,
-    pub(crate) uri: Option<String>,
-}
-
-impl Config {
     /// Whether consumers must advance `head` by CAS: several consumers, or a
     /// producer that evicts the oldest record.
-    #[inline]
-    pub(crate) fn take_multi(&self) -> bool {
-        self.multi_consumer || self.backpressure == Backpressure::OverwriteOldest
-    }
+    pub(crate) take_multi: bool,
+    /// Whether waiters may sleep (so commits and releases must look for
+    /// them).
+    pub(crate) parks: bool,
+    pub(crate) type_name: &'static str,
+    pub(crate) uri: Option<String>,
 }
 
 /// How big a channel is, as the user asked.
@@ -186,15 +183,16 @@ impl Shared {
     /// Producer: publishes or aborts a claimed record and accounts for it.
     #[inline]
     pub(crate) fn publish(&self, pos: u64, len: usize, abort: bool) {
-        if self.ring.commit(pos, abort, self.cfg.wait.parks()) {
+        if self.ring.commit(pos, abort, self.cfg.parks) {
             self.wake();
         }
         if abort {
             self.stats.aborted();
         } else {
-            self.stats.sent(len, self.cfg.multi_producer);
+            self.stats.sent(self.variable_len(len), self.cfg.multi_producer);
             if pos.is_multiple_of(64) {
-                self.stats.observe_depth(pos + 1 - self.ring.head());
+                // Several producers: consumers may already be past `pos`.
+                self.stats.observe_depth((pos + 1).saturating_sub(self.ring.head()));
             }
         }
     }
@@ -221,10 +219,20 @@ impl Shared {
         }
     }
 
+    /// `Some(len)` for a variable-size ring, whose byte counts are kept;
+    /// `None` for a fixed-size one, whose byte counts follow from the counts.
+    #[inline]
+    pub(crate) fn variable_len(&self, len: usize) -> Option<usize> {
+        match self.layout {
+            RecordLayout::Fixed { .. } => None,
+            RecordLayout::Variable { .. } => Some(len),
+        }
+    }
+
     /// Consumer: hands a taken record's space back.
     #[inline]
     pub(crate) fn release(&self, pos: u64) {
-        if self.ring.release(pos, self.cfg.wait.parks()) {
+        if self.ring.release(pos, self.cfg.parks) {
             self.wake();
         }
     }
@@ -253,7 +261,17 @@ impl Shared {
     pub(crate) fn stats_snapshot(&self) -> Stats {
         let capacity = self.ring.capacity() as usize;
         let capacity_bytes = self.region.len();
-        self.stats.snapshot(self.ring.tail(), self.ring.head(), capacity, capacity_bytes)
+        let fixed_size = match self.layout {
+            RecordLayout::Fixed { size, .. } => Some(size),
+            RecordLayout::Variable { .. } => None,
+        };
+        self.stats.snapshot(
+            self.ring.tail(),
+            self.ring.head(),
+            capacity,
+            capacity_bytes,
+            fixed_size,
+        )
     }
 
     // ---- handle counts and closing -------------------------------------

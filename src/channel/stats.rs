@@ -62,18 +62,23 @@ struct Side {
 
 impl Side {
     #[inline]
-    fn add(&self, bytes: usize, multi: bool) {
+    fn add(&self, bytes: Option<usize>, multi: bool) {
         if multi {
             // Relaxed: a statistic; no other memory depends on it.
             self.count.fetch_add(1, Ordering::Relaxed);
-            // Relaxed: as above.
-            self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+            if let Some(bytes) = bytes {
+                // Relaxed: as above.
+                self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+            }
         } else {
             // Relaxed: single writer (the only producer or consumer), so a
             // load + store cannot lose an update and avoids a locked RMW.
             self.count.store(self.count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-            // Relaxed: as above.
-            self.bytes.store(self.bytes.load(Ordering::Relaxed) + bytes as u64, Ordering::Relaxed);
+            if let Some(bytes) = bytes {
+                // Relaxed: as above.
+                let total = self.bytes.load(Ordering::Relaxed) + bytes as u64;
+                self.bytes.store(total, Ordering::Relaxed);
+            }
         }
     }
 }
@@ -91,13 +96,16 @@ pub(crate) struct Counters {
 
 // Relaxed throughout: statistics order nothing else.
 impl Counters {
+    /// Counts a sent message; `bytes` is `None` for fixed-size rings, whose
+    /// byte totals [`Counters::snapshot`] derives from the count.
     #[inline]
-    pub(crate) fn sent(&self, bytes: usize, multi: bool) {
+    pub(crate) fn sent(&self, bytes: Option<usize>, multi: bool) {
         self.tx.add(bytes, multi);
     }
 
+    /// Counts a received message; `bytes` as for [`Counters::sent`].
     #[inline]
-    pub(crate) fn received(&self, bytes: usize, multi: bool) {
+    pub(crate) fn received(&self, bytes: Option<usize>, multi: bool) {
         self.rx.add(bytes, multi);
     }
 
@@ -118,19 +126,28 @@ impl Counters {
         self.high_water.fetch_max(depth, Ordering::Relaxed);
     }
 
+    /// The counters now; `fixed_size` is the record size of a fixed-size
+    /// ring (whose byte totals are counted as messages × size).
     pub(crate) fn snapshot(
         &self,
         tail: u64,
         head: u64,
         capacity: usize,
         capacity_bytes: usize,
+        fixed_size: Option<usize>,
     ) -> Stats {
         let depth = tail.saturating_sub(head);
+        let sent = self.tx.count.load(Ordering::Relaxed);
+        let received = self.rx.count.load(Ordering::Relaxed);
+        let (bytes_sent, bytes_received) = match fixed_size {
+            Some(size) => (sent * size as u64, received * size as u64),
+            None => (self.tx.bytes.load(Ordering::Relaxed), self.rx.bytes.load(Ordering::Relaxed)),
+        };
         Stats {
-            sent: self.tx.count.load(Ordering::Relaxed),
-            received: self.rx.count.load(Ordering::Relaxed),
-            bytes_sent: self.tx.bytes.load(Ordering::Relaxed),
-            bytes_received: self.rx.bytes.load(Ordering::Relaxed),
+            sent,
+            received,
+            bytes_sent,
+            bytes_received,
             dropped: self.dropped.load(Ordering::Relaxed),
             full_events: self.full_events.load(Ordering::Relaxed),
             aborted: self.aborted.load(Ordering::Relaxed),

@@ -74,8 +74,9 @@ const fn tag(word: u64) -> u64 {
 }
 
 /// One descriptor: the sequence word, plus where the record's bytes are in a
-/// variable-size ring. Two descriptors share a cache line.
-#[repr(C, align(32))]
+/// variable-size ring. One descriptor per cache line, so that a producer
+/// committing record `p + 1` never contends with a consumer releasing `p`.
+#[repr(C, align(64))]
 #[derive(Debug)]
 struct Desc {
     seq: AtomicU64,
