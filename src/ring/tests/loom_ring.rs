@@ -283,3 +283,68 @@ fn close_never_loses_a_committed_record() {
         assert_eq!(got, [5]);
     });
 }
+
+/// The byte arena of variable-size rings: space is reused only after the
+/// record that used it was released, in any lap, with records of different
+/// sizes (one of which needs the whole arena, so the allocator must skip to
+/// its start). The arena is modelled as 64-byte granules in `UnsafeCell`s, so
+/// loom reports a race if the producer could write bytes a consumer still
+/// reads.
+#[test]
+fn arena_reuses_space_only_after_release() {
+    use crate::ring::{Alloc, Arena, PAYLOAD_ALIGN};
+
+    const GRANULES: usize = 2;
+    struct Bytes {
+        ring: Ring,
+        granules: Vec<UnsafeCell<u64>>,
+    }
+    let size = (GRANULES * PAYLOAD_ALIGN) as u64;
+    let lens = [64u64, 128, 64];
+    loom::model(move || {
+        let ch = Arc::new(Bytes {
+            ring: Ring::new(2),
+            granules: (0..GRANULES).map(|_| UnsafeCell::new(0)).collect(),
+        });
+        let c = ch.clone();
+        let consumer = thread::spawn(move || {
+            let mut got = Vec::new();
+            while got.len() < lens.len() {
+                match c.ring.try_take(false) {
+                    Take::Taken { pos, .. } => {
+                        let (off, len) = c.ring.extent(pos);
+                        let first = (off % size) as usize / PAYLOAD_ALIGN;
+                        let n = len as usize / PAYLOAD_ALIGN;
+                        // SAFETY: taken: these granules are ours to read.
+                        let v: Vec<u64> = (first..first + n)
+                            .map(|g| c.granules[g].with(|p| unsafe { *p }))
+                            .collect();
+                        c.ring.release(pos, true);
+                        assert!(v.iter().all(|&x| x == pos + 1), "record {pos} torn: {v:?}");
+                        got.push(len);
+                    }
+                    Take::Empty(_) => thread::yield_now(),
+                }
+            }
+            got
+        });
+        let mut arena = Arena::new(size);
+        for len in lens {
+            loop {
+                match arena.alloc(&ch.ring, len) {
+                    Alloc::Claimed { pos, off, .. } => {
+                        let first = (off % size) as usize / PAYLOAD_ALIGN;
+                        for g in first..first + len as usize / PAYLOAD_ALIGN {
+                            // SAFETY: allocated: these granules are ours.
+                            ch.granules[g].with_mut(|p| unsafe { *p = pos + 1 });
+                        }
+                        ch.ring.commit(pos, false, true);
+                        break;
+                    }
+                    Alloc::NoDescriptor(_) | Alloc::NoSpace(_) => thread::yield_now(),
+                }
+            }
+        }
+        assert_eq!(consumer.join().unwrap(), lens);
+    });
+}
