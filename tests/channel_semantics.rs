@@ -257,3 +257,62 @@ fn over_aligned_messages_are_rejected() {
     let err = psyne::channel::<Wide>().spsc().unwrap_err();
     assert!(matches!(err, psyne::BuildError::AlignTooLarge { .. }), "{err}");
 }
+
+/// A producer parked on a full multi-producer ring wakes when another
+/// producer aborts the reservation in its way (found in review: the rewind
+/// changed no descriptor word, so nobody was told).
+#[test]
+fn aborting_the_newest_reservation_wakes_parked_producers() {
+    use std::time::Duration;
+    let (mut a, mut rx) = psyne::channel::<u64>().capacity(1).mpsc().unwrap();
+    let mut b = a.clone();
+    let slot = a.try_reserve().unwrap();
+    let parked = std::thread::spawn(move || b.send_blocking(7));
+    std::thread::sleep(Duration::from_millis(50)); // let it park
+    drop(slot);
+    assert_eq!(*rx.recv_timeout(Duration::from_secs(5)).expect("parked producer never woke"), 7);
+    parked.join().unwrap().unwrap();
+
+    // The same with variable-size records under the arena lock.
+    let (mut a, mut rx) = psyne::channel::<[u8]>().bytes(256).mpsc().unwrap();
+    let mut b = a.clone();
+    let slot = a.try_reserve_bytes(256).unwrap();
+    let parked = std::thread::spawn(move || b.reserve_bytes_blocking(100).map(|s| s.commit()));
+    std::thread::sleep(Duration::from_millis(50));
+    drop(slot);
+    let m = rx.recv_timeout(Duration::from_secs(5)).expect("parked producer never woke");
+    assert_eq!(m.len(), 100);
+    parked.join().unwrap().unwrap();
+}
+
+/// Overwrite-oldest evicts only the record in the sender's way; when a
+/// receiver holds that one, nothing is evicted (found in review: every
+/// queued message was dropped and the send still failed).
+#[test]
+fn overwrite_oldest_never_drops_more_than_needed() {
+    let (mut tx, mut rx) = psyne::channel::<u64>()
+        .capacity(4)
+        .backpressure(Backpressure::OverwriteOldest)
+        .spsc()
+        .unwrap();
+    for i in 0..4 {
+        tx.try_send(i).unwrap();
+    }
+    let held = rx.try_recv().unwrap(); // record 0, the one in the way
+    assert!(tx.try_send(4).unwrap_err().is_full());
+    assert_eq!(tx.stats().dropped, 0, "queued messages were dropped for nothing");
+    drop(held);
+    tx.try_send(4).unwrap();
+    tx.try_send(5).unwrap(); // evicts record 1, exactly one
+    assert_eq!(tx.stats().dropped, 1);
+    let got: Vec<u64> = std::iter::from_fn(|| rx.try_recv().ok().map(|m| *m)).collect();
+    assert_eq!(got, [2, 3, 4, 5]);
+}
+
+#[test]
+fn absurd_byte_sizes_are_errors() {
+    for n in [usize::MAX, usize::MAX - 62, isize::MAX as usize] {
+        let err = psyne::channel::<[u8]>().bytes(n).spsc().unwrap_err();
+        assert!(matches!(err, psyne::BuildError::TooLarge { .. }), "{n}: {err}");
+    }
+}

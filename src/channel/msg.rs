@@ -29,8 +29,13 @@ pub(crate) struct Claimed {
 /// reclaimed (receivers skip it). Borrowing the sender mutably, it keeps the
 /// sender alive while it exists.
 ///
-/// A `SlotMut` that is leaked (`mem::forget`) is never committed nor
-/// aborted: receivers then wait for it forever. Do not leak slots.
+/// Receivers take records in order, so while a slot is outstanding, records
+/// committed after it (by other senders of a multi-producer channel) wait for
+/// it too: commit or drop slots promptly, and do not hold one across a long
+/// `.await`. A `SlotMut` that is leaked (`mem::forget`) is never committed nor
+/// aborted: receivers wait for it while senders remain, and once every sender
+/// is gone they end at it, so records committed after it are never received.
+/// Do not leak slots.
 ///
 /// # Examples
 ///

@@ -135,7 +135,13 @@ impl Local {
                     return Step::Done(Err(ReserveError::Full));
                 }
                 Backpressure::OverwriteOldest => {
-                    if !shared.evict_oldest() {
+                    // Evict exactly the record in the way, if nobody holds it.
+                    let in_the_way = match blocker {
+                        Blocker::Producer(pos) => pos.checked_sub(shared.ring.capacity()),
+                        Blocker::Reclaim(pos) => Some(pos),
+                        Blocker::Consumer(_) => None,
+                    };
+                    if !in_the_way.is_some_and(|pos| shared.evict(pos)) {
                         return Step::Wait(blocker);
                     }
                 }
@@ -546,7 +552,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             // overlap the caller's slice.
             unsafe { dst.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), len) };
             wake |= self.shared.ring.commit(claimed.pos, false, self.shared.cfg.parks);
-            self.shared.stats.sent(None, P::MULTI_PRODUCER);
+            self.shared.stats.sent(self.shared.variable_len(len), P::MULTI_PRODUCER);
             claims += 1;
         }
         self.local.full_seen = false;

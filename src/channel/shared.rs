@@ -9,7 +9,7 @@ use crate::channel::stats::{Counters, Stats};
 use crate::channel::{Backpressure, BuildError};
 use crate::region::HeapRegion;
 pub(crate) use crate::ring::Attach;
-use crate::ring::{Arena, Handles, PAYLOAD_ALIGN, Ring, Take, round_up};
+use crate::ring::{Arena, Handles, PAYLOAD_ALIGN, Ring, round_up};
 use crate::sync::{Mutex, lock};
 use crate::wait::WaitStrategy;
 
@@ -96,10 +96,10 @@ impl Shared {
                 (RecordLayout::Fixed { stride: stride as usize, size: msg }, n as u64, bytes)
             }
             (Size::Bytes(n), message) => {
-                let arena = round_up(n as u64, PAYLOAD_ALIGN as u64);
-                if arena > isize::MAX as u64 / 2 {
-                    return Err(BuildError::TooLarge { bytes: arena.into() });
-                }
+                let arena = (n as u64)
+                    .checked_next_multiple_of(PAYLOAD_ALIGN as u64)
+                    .filter(|a| *a <= isize::MAX as u64 / 2)
+                    .ok_or(BuildError::TooLarge { bytes: n as u128 })?;
                 let per_record = match message {
                     Some((msg, _)) => {
                         if msg as u64 > arena {
@@ -113,13 +113,20 @@ impl Shared {
                 (RecordLayout::Variable { arena }, descs, arena as usize)
             }
         };
+        let desc_bytes = Ring::desc_bytes(descs as usize);
+        let total = bytes as u128 + desc_bytes as u128;
+        if total > isize::MAX as u128 {
+            return Err(BuildError::TooLarge { bytes: total });
+        }
         let region = HeapRegion::zeroed(bytes).ok_or(BuildError::OutOfMemory { bytes })?;
+        let ring =
+            Ring::new(descs as usize).ok_or(BuildError::OutOfMemory { bytes: desc_bytes })?;
         let arena_size = match layout {
             RecordLayout::Variable { arena } => arena,
             RecordLayout::Fixed { .. } => 0,
         };
         Ok(Self {
-            ring: Ring::new(descs as usize),
+            ring,
             region,
             layout,
             arena: Mutex::new(Arena::new(arena_size)),
@@ -214,6 +221,12 @@ impl Shared {
         };
         if undone {
             self.stats.aborted();
+            if multi {
+                // The rewind changed no descriptor word, so a producer that
+                // parked on the claimed position (or on arena space) would
+                // not hear of it: tell them.
+                self.tx_event.notify(usize::MAX);
+            }
         } else {
             self.publish(claimed.pos, claimed.len, true);
         }
@@ -237,19 +250,20 @@ impl Shared {
         }
     }
 
-    /// Producer (overwrite-oldest policy): drops the oldest record nobody has
-    /// received yet. Returns `false` if there is none (every queued record is
-    /// held by a receiver).
-    pub(crate) fn evict_oldest(&self) -> bool {
-        match self.ring.try_take(true) {
-            Take::Taken { pos, aborted } => {
+    /// Producer (overwrite-oldest policy): drops the record at `pos`, the one
+    /// that blocks the producer, if nobody has received it yet. Returns
+    /// `false` if a receiver holds it (evicting another record would free
+    /// nothing the producer needs).
+    pub(crate) fn evict(&self, pos: u64) -> bool {
+        match self.ring.try_take_at(pos) {
+            Some(aborted) => {
                 self.release(pos);
                 if !aborted {
                     self.stats.dropped();
                 }
                 true
             }
-            Take::Empty(_) => false,
+            None => false,
         }
     }
 

@@ -140,7 +140,7 @@ impl Counters {
         let sent = self.tx.count.load(Ordering::Relaxed);
         let received = self.rx.count.load(Ordering::Relaxed);
         let (bytes_sent, bytes_received) = match fixed_size {
-            Some(size) => (sent * size as u64, received * size as u64),
+            Some(size) => (sent.saturating_mul(size as u64), received.saturating_mul(size as u64)),
             None => (self.tx.bytes.load(Ordering::Relaxed), self.rx.bytes.load(Ordering::Relaxed)),
         };
         Stats {

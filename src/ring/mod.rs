@@ -48,6 +48,9 @@ use crossbeam_utils::CachePadded;
 #[cfg(all(test, loom))]
 mod tests;
 
+#[cfg(all(test, not(loom)))]
+mod unit_tests;
+
 /// Flag: somebody sleeps until this descriptor changes state.
 pub(crate) const WAIT: u64 = 0b01;
 /// Flag (committed state only): the producer aborted this record; consumers
@@ -133,27 +136,34 @@ pub(crate) struct Ring {
 }
 
 impl Ring {
-    /// A ring of `cap` descriptors, all free for their first lap.
+    /// Bytes of descriptor memory a ring of `cap` descriptors needs.
+    pub(crate) const fn desc_bytes(cap: usize) -> usize {
+        cap.saturating_mul(size_of::<Desc>())
+    }
+
+    /// A ring of `cap` descriptors, all free for their first lap; `None` if
+    /// the descriptors cannot be allocated.
     ///
     /// `cap` must be at least 1; callers validate user input before this.
-    pub(crate) fn new(cap: usize) -> Self {
+    pub(crate) fn new(cap: usize) -> Option<Self> {
+        let mut descs = Vec::new();
+        descs.try_reserve_exact(cap.max(1)).ok()?;
         let cap = cap.max(1) as u64;
-        let descs = (0..cap)
-            .map(|i| Desc {
-                seq: AtomicU64::new(free_word(i)),
-                off: AtomicU64::new(0),
-                len: AtomicU64::new(0),
-                elems: AtomicU64::new(0),
-            })
-            .collect();
+        descs.extend((0..cap).map(|i| Desc {
+            seq: AtomicU64::new(free_word(i)),
+            off: AtomicU64::new(0),
+            len: AtomicU64::new(0),
+            elems: AtomicU64::new(0),
+        }));
+        let descs = descs.into_boxed_slice();
         let mask = if cap.is_power_of_two() { cap - 1 } else { 0 };
-        Self {
+        Some(Self {
             tail: CachePadded::new(AtomicU64::new(0)),
             head: CachePadded::new(AtomicU64::new(0)),
             descs,
             cap,
             mask,
-        }
+        })
     }
 
     /// Number of descriptors.
@@ -302,6 +312,21 @@ impl Ring {
         }
     }
 
+    /// Takes the record at exactly `pos` if it is committed and nobody has
+    /// taken it yet (the overwrite-oldest producer evicting the record that
+    /// blocks it). Returns whether it was aborted, or `None` if it could not
+    /// be taken.
+    pub(crate) fn try_take_at(&self, pos: u64) -> Option<bool> {
+        // SYNC POINT (commit → take): as in `try_take`.
+        let word = self.desc(pos).seq.load(Ordering::Acquire);
+        if tag(word) != pos * 2 + 1 {
+            return None;
+        }
+        // Relaxed: as in `try_take`; fails if a consumer took `pos` first.
+        self.head.compare_exchange(pos, pos + 1, Ordering::Relaxed, Ordering::Relaxed).ok()?;
+        Some(word & ABORT != 0)
+    }
+
     /// Consumer: gives the descriptor of a taken record back to producers.
     ///
     /// Returns `true` if somebody waits on it and must be notified.
@@ -342,7 +367,11 @@ impl Ring {
             // SYNC POINT (wait → notify): the CAS and the other side's swap
             // are RMWs of one location, so exactly one of them sees the
             // other. Relaxed suffices: the waiter re-reads with Acquire when
-            // it retries after the notification.
+            // it retries after the notification. (This, and returning
+            // `Parked` on a plain load of an already-set bit, also relies on
+            // event-listener 5 taking its list lock in both `listen` and
+            // `notify`, which orders the listener's registration before any
+            // notification that follows the swap.)
             match seq.compare_exchange(word, word | WAIT, Ordering::Relaxed, Ordering::Relaxed) {
                 Ok(_) => return Register::Parked,
                 Err(now) => word = now,
@@ -481,10 +510,24 @@ impl Arena {
     /// The caller must be the only producer (or hold the producers' lock) and
     /// must have checked `round_up(len) <= size`.
     pub(crate) fn alloc(&mut self, ring: &Ring, len: u64) -> Alloc {
+        self.reclaim(ring, ring.tail());
+        self.claim_reclaimed(ring, len)
+    }
+
+    /// The second half of [`Arena::alloc`]: claims with what `reclaim` found.
+    /// Records may be released meanwhile; that is only seen by the next
+    /// `reclaim`.
+    fn claim_reclaimed(&mut self, ring: &Ring, len: u64) -> Alloc {
+        // Every descriptor from `oldest` on still holds an extent that
+        // `reclaim` must read. If all of them are taken, the next claim would
+        // reuse the descriptor of `oldest` (released after `reclaim` looked,
+        // or the claim would fail anyway) and overwrite its extent before it
+        // was reclaimed, so the arena would lose track of live bytes.
+        if ring.tail() - self.oldest >= ring.capacity() {
+            return Alloc::NoSpace(self.oldest);
+        }
         let size = self.size;
         let need = round_up(len, PAYLOAD_ALIGN as u64);
-        let tail = ring.tail();
-        self.reclaim(ring, tail);
         let mut start = self.write;
         let in_lap = start % size;
         if in_lap + need > size {
@@ -506,12 +549,22 @@ impl Arena {
 }
 
 /// The newest value of a cursor, for retry paths that must not spin on a
-/// stale one: a read-modify-write reads the latest value in the modification
-/// order, where a plain load may return an older one (and under loom may do
-/// so forever). Relaxed: the cursor is a hint; `seq` carries the ordering.
+/// stale one. Under loom a read-modify-write, which reads the latest value in
+/// the modification order, where a plain load may return an older one (and
+/// under loom may do so forever). Relaxed: the cursor is a hint; `seq`
+/// carries the ordering.
 #[inline]
 fn latest(cursor: &AtomicU64) -> u64 {
-    cursor.fetch_add(0, Ordering::Relaxed)
+    // On hardware a plain load sees the new value soon enough, and idle
+    // consumers must not hammer the cursor's line with locked operations.
+    #[cfg(not(all(loom, test)))]
+    {
+        cursor.load(Ordering::Relaxed)
+    }
+    #[cfg(all(loom, test))]
+    {
+        cursor.fetch_add(0, Ordering::Relaxed)
+    }
 }
 
 impl Arena {

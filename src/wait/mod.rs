@@ -200,7 +200,10 @@ pub(crate) fn poll<R>(
     listener: &mut Option<EventListener>,
     mut attempt: impl FnMut() -> Step<R>,
 ) -> Poll<R> {
-    let mut spun = false;
+    // Spin only on an operation's first poll: a task polled again after a
+    // wake-up (every waiter of a side is woken) goes straight back to sleep
+    // if it lost the race, instead of holding its executor thread again.
+    let mut spun = listener.is_some();
     loop {
         if let Step::Done(r) = attempt() {
             *listener = None;

@@ -20,7 +20,7 @@ struct Chan {
 impl Chan {
     fn new(cap: usize) -> Arc<Self> {
         Arc::new(Self {
-            ring: Ring::new(cap),
+            ring: Ring::new(cap).unwrap(),
             cells: (0..cap).map(|_| UnsafeCell::new(0)).collect(),
         })
     }
@@ -303,7 +303,7 @@ fn arena_reuses_space_only_after_release() {
     let lens = [64u64, 128, 64];
     loom::model(move || {
         let ch = Arc::new(Bytes {
-            ring: Ring::new(2),
+            ring: Ring::new(2).unwrap(),
             granules: (0..GRANULES).map(|_| UnsafeCell::new(0)).collect(),
         });
         let c = ch.clone();
