@@ -110,6 +110,15 @@ pub enum SendError<T> {
 
 impl<T> SendError<T> {
     /// The value that was not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = psyne::channel::<u8>().capacity(1).spsc()?;
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.try_send(2).unwrap_err().into_inner(), 2);
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             Self::Full(v) | Self::Closed(v) => v,
@@ -117,11 +126,29 @@ impl<T> SendError<T> {
     }
 
     /// Whether the channel is closed (as opposed to full).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = psyne::channel::<u8>().capacity(1).spsc()?;
+    /// drop(rx);
+    /// assert!(tx.try_send(1).unwrap_err().is_closed());
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, Self::Closed(_))
     }
 
     /// Whether the channel was full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = psyne::channel::<u8>().capacity(1).spsc()?;
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.try_send(2).unwrap_err().is_full());
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, Self::Full(_))
     }

@@ -6,6 +6,17 @@
 //! pair, and [`bind`](Builder::bind) / [`connect`](Builder::connect) meet by
 //! URI. The pattern is a type parameter of the handles: `Sender<T, Mpsc>` is
 //! `Clone`, `Sender<T, Spsc>` is not.
+//!
+//! # Examples
+//!
+//! ```
+//! use psyne::channel::{Receiver, Sender, Spsc};
+//! let (mut tx, mut rx): (Sender<u32, Spsc>, Receiver<u32, Spsc>) =
+//!     psyne::channel::channel::<u32>().capacity(4).spsc()?;
+//! tx.try_send(1).unwrap();
+//! assert_eq!(*rx.try_recv().unwrap(), 1);
+//! # Ok::<(), psyne::BuildError>(())
+//! ```
 
 mod builder;
 pub(crate) mod error;
@@ -73,6 +84,14 @@ mod sealed {
 ///
 /// Implemented by the type-state markers [`Spsc`], [`Mpsc`], [`Spmc`] and
 /// [`Mpmc`]; sealed.
+///
+/// # Examples
+///
+/// ```
+/// use psyne::{Mpsc, Pattern, Spsc};
+/// assert!(Mpsc::MULTI_PRODUCER && !Mpsc::MULTI_CONSUMER);
+/// assert_eq!(Spsc::NAME, "spsc");
+/// ```
 pub trait Pattern: sealed::Sealed + Send + Sync + Unpin + 'static {
     /// Senders may be cloned.
     const MULTI_PRODUCER: bool;
@@ -83,13 +102,45 @@ pub trait Pattern: sealed::Sealed + Send + Sync + Unpin + 'static {
 }
 
 /// Patterns with any number of senders: [`Sender`] is `Clone`.
+///
+/// # Examples
+///
+/// ```
+/// fn fan_in<P: psyne::MultiProducer>(tx: &psyne::Sender<u64, P>) -> [psyne::Sender<u64, P>; 2] {
+///     [tx.clone(), tx.clone()]
+/// }
+/// let (tx, _rx) = psyne::channel::<u64>().mpsc()?;
+/// let [_a, _b] = fan_in(&tx);
+/// # Ok::<(), psyne::BuildError>(())
+/// ```
 pub trait MultiProducer: Pattern {}
 /// Patterns with any number of receivers: [`Receiver`] is `Clone`.
+///
+/// # Examples
+///
+/// ```
+/// fn workers<P: psyne::MultiConsumer>(rx: &psyne::Receiver<u64, P>) -> [psyne::Receiver<u64, P>; 2] {
+///     [rx.clone(), rx.clone()]
+/// }
+/// let (_tx, rx) = psyne::channel::<u64>().spmc()?;
+/// let [_a, _b] = workers(&rx);
+/// # Ok::<(), psyne::BuildError>(())
+/// ```
 pub trait MultiConsumer: Pattern {}
 
 macro_rules! pattern {
     ($(#[$doc:meta])* $name:ident, $mp:literal, $mc:literal, $lit:literal) => {
         $(#[$doc])*
+        ///
+        /// A type-state marker (it has no values): name it with
+        /// [`Builder::pattern`] or let a pattern method pick it.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = concat!("use psyne::{Pattern, ", stringify!($name), "};")]
+        #[doc = concat!("assert_eq!(", stringify!($name), "::NAME, \"", $lit, "\");")]
+        /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {}
         impl sealed::Sealed for $name {}

@@ -8,6 +8,14 @@ use std::str::FromStr;
 pub(crate) const MAX_NAME_LEN: usize = 200;
 
 /// The transport a URI names.
+///
+/// # Examples
+///
+/// ```
+/// let uri: psyne::Uri = "ipc://camera".parse()?;
+/// assert_eq!(uri.scheme(), psyne::Scheme::Ipc);
+/// # Ok::<(), psyne::UriError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Scheme {
@@ -60,11 +68,27 @@ pub struct Uri {
 
 impl Uri {
     /// The transport.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let uri: psyne::Uri = "tcp://127.0.0.1:7777".parse()?;
+    /// assert_eq!(uri.scheme(), psyne::Scheme::Tcp);
+    /// # Ok::<(), psyne::UriError>(())
+    /// ```
     pub fn scheme(&self) -> Scheme {
         self.scheme
     }
 
     /// Everything after `scheme://`: a channel name, or `host:port`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let uri: psyne::Uri = "memory://ticks".parse()?;
+    /// assert_eq!(uri.address(), "ticks");
+    /// # Ok::<(), psyne::UriError>(())
+    /// ```
     pub fn address(&self) -> &str {
         &self.address
     }

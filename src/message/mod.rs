@@ -36,6 +36,17 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 /// Immutable` type whose layout is sized or ends in a slice. Destructors of
 /// messages never run: a message is its bytes, and releasing a record only
 /// frees the space.
+///
+/// # Examples
+///
+/// ```
+/// fn ring_of<T: psyne::Message + ?Sized>() -> psyne::Builder<T> {
+///     psyne::channel::<T>()
+/// }
+/// let (_tx, _rx) = ring_of::<[u8; 16]>().capacity(8).spsc()?;
+/// let (_tx, _rx) = ring_of::<[u16]>().bytes(1024).spsc()?;
+/// # Ok::<(), psyne::BuildError>(())
+/// ```
 pub trait Message:
     FromBytes + IntoBytes + Immutable + KnownLayout<PointerMetadata: ElemCount> + Send + Sync + 'static
 {
@@ -64,6 +75,14 @@ mod sealed {
 ///
 /// Sealed; it lets psyne build `&T` from a record's bytes and element count
 /// for both kinds with zerocopy's checked conversions.
+///
+/// # Examples
+///
+/// ```
+/// use psyne::message::ElemCount;
+/// assert!(!<() as ElemCount>::IS_SLICE);
+/// assert!(<usize as ElemCount>::IS_SLICE);
+/// ```
 pub trait ElemCount: sealed::Sealed + Copy {
     /// Whether messages with this metadata end in a slice.
     #[doc(hidden)]

@@ -3,6 +3,15 @@
 //! Each scheme sets up a region and a waker pair and hands the channel layer
 //! ordinary handles. This build has `memory://`; `ipc://` and `tcp://` are
 //! recognised by the URI parser and reported as not built yet.
+//!
+//! # Examples
+//!
+//! ```
+//! # futures::executor::block_on(async {
+//! let err = psyne::channel::<u8>().bind("ipc://later").await.unwrap_err();
+//! assert!(matches!(err, psyne::transport::ConnectError::Unsupported { .. }));
+//! # });
+//! ```
 
 use std::error::Error;
 use std::fmt;

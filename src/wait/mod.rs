@@ -7,6 +7,19 @@
 //! the thread. Whether a sleeper exists is decided per record through the
 //! ring's `WAIT` bit (see the ring's module docs), so the other side pays for
 //! a notification only when somebody really sleeps.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use psyne::wait::WaitStrategy;
+//!
+//! // A latency-critical thread pair: spin 100 µs before sleeping.
+//! let (_tx, _rx) = psyne::channel::<u64>()
+//!     .wait_strategy(WaitStrategy::SpinPark { spin: Duration::from_micros(100) })
+//!     .spsc()?;
+//! # Ok::<(), psyne::BuildError>(())
+//! ```
 
 use std::future::Future;
 use std::pin::Pin;
