@@ -102,6 +102,35 @@ fn variable<P: Pattern>() -> (u64, u64) {
     })
 }
 
+/// Two threads bouncing messages with a spin of zero, so that (almost) every
+/// wait parks: blocking parks allocate nothing either.
+fn parking_ping_pong() -> (u64, u64) {
+    use psyne::WaitStrategy;
+    let strategy = WaitStrategy::SpinPark { spin: std::time::Duration::ZERO };
+    let build = || psyne::channel::<u64>().capacity(4).wait_strategy(strategy).spsc().unwrap();
+    let ((mut ping_tx, mut ping_rx), (mut pong_tx, mut pong_rx)) = (build(), build());
+    let rounds = if cfg!(miri) { 100 } else { 20_000 };
+    let echo = std::thread::spawn(move || {
+        while let Some(m) = ping_rx.recv_blocking() {
+            pong_tx.send_blocking(*m + 1).unwrap();
+        }
+    });
+    // Warm up (first park of each side, thread start-up).
+    for i in 0..100 {
+        ping_tx.send_blocking(i).unwrap();
+        drop(pong_rx.recv_blocking().unwrap());
+    }
+    let counted = allocations(|| {
+        for i in 0..rounds {
+            ping_tx.send_blocking(i).unwrap();
+            assert_eq!(*pong_rx.recv_blocking().unwrap(), i + 1);
+        }
+    });
+    drop(ping_tx);
+    echo.join().unwrap();
+    counted
+}
+
 /// One test function: the counter is global, and a second test running in
 /// parallel would allocate inside the measured windows.
 #[test]
@@ -118,6 +147,7 @@ fn steady_state_allocates_nothing() {
         ("mpsc variable", variable::<psyne::Mpsc>()),
         ("spmc variable", variable::<psyne::Spmc>()),
         ("mpmc variable", variable::<psyne::Mpmc>()),
+        ("parking ping-pong, two threads", parking_ping_pong()),
     ];
     for (name, (count, bytes)) in results {
         assert_eq!((count, bytes), (0, 0), "{name}: {count} allocations, {bytes} bytes");

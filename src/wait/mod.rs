@@ -181,7 +181,8 @@ pub(crate) fn block<R>(
         // Park: listen first, then retry, then set WAIT, then sleep. A state
         // change after `register` returned `Parked` notifies `event`, and the
         // listener already exists then, so the wake-up cannot be lost.
-        let listener = event.listen();
+        // On the stack: a blocking wait allocates nothing.
+        event_listener::listener!(event => listener);
         let blocker = match attempt() {
             Step::Done(r) => return Ok(r),
             Step::Wait(b) => b,
