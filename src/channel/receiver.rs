@@ -59,7 +59,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// The fast path of a take from a fixed-size ring. `None`, having taken
     /// nothing, when the ring is empty or not fixed-size; the general path
     /// then handles it (including closing).
-    #[inline]
+    #[inline(always)]
     fn take_fast(shared: &Arc<Shared>) -> Option<Msg<T>> {
         let RecordLayout::Fixed { stride, size } = shared.layout else {
             return None;
@@ -185,7 +185,17 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// assert_eq!(*rx.try_recv()?, 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn try_recv(&mut self) -> Result<Msg<T>, TryRecvError> {
+        match Self::take_fast(&self.shared) {
+            Some(msg) => Ok(msg),
+            None => self.try_recv_slow(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn try_recv_slow(&mut self) -> Result<Msg<T>, TryRecvError> {
         match self.attempt() {
             Step::Done(result) => result,
             Step::Wait(_) => Err(TryRecvError::Empty),
@@ -203,11 +213,18 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// assert_eq!(rx.recv_blocking().map(|m| *m), Some(3));
     /// # Ok::<(), psyne::BuildError>(())
     /// ```
+    #[inline]
     pub fn recv_blocking(&mut self) -> Option<Msg<T>> {
-        let shared = &self.shared;
-        if let Some(msg) = Self::take_fast(shared) {
-            return Some(msg);
+        match Self::take_fast(&self.shared) {
+            Some(msg) => Some(msg),
+            None => self.recv_blocking_slow(),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn recv_blocking_slow(&mut self) -> Option<Msg<T>> {
+        let shared = &self.shared;
         wait::block(shared.cfg.wait, &shared.ring, &shared.rx_event, None, || Self::take(shared))
             .ok()
             .and_then(Result::ok)

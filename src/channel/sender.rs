@@ -415,11 +415,17 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// assert!(tx.try_send(2).unwrap_err().is_full());
     /// # Ok::<(), psyne::BuildError>(())
     /// ```
+    #[inline]
     pub fn try_send(&mut self, value: T) -> Result<(), SendError<T>> {
-        let value = match self.send_fast(value) {
-            Ok(()) => return Ok(()),
-            Err(value) => value,
-        };
+        match self.send_fast(value) {
+            Ok(()) => Ok(()),
+            Err(value) => self.try_send_slow(value),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn try_send_slow(&mut self, value: T) -> Result<(), SendError<T>> {
         let claimed = self.try_claim(Self::COPY);
         self.finish_send(claimed, value)
     }
@@ -438,11 +444,17 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// assert_eq!(*rx.recv_blocking().unwrap(), 5);
     /// # Ok::<(), psyne::BuildError>(())
     /// ```
+    #[inline]
     pub fn send_blocking(&mut self, value: T) -> Result<(), SendError<T>> {
-        let value = match self.send_fast(value) {
-            Ok(()) => return Ok(()),
-            Err(value) => value,
-        };
+        match self.send_fast(value) {
+            Ok(()) => Ok(()),
+            Err(value) => self.send_blocking_slow(value),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn send_blocking_slow(&mut self, value: T) -> Result<(), SendError<T>> {
         let claimed = self.claim_blocking(Self::COPY);
         self.finish_send(claimed, value)
     }
@@ -450,7 +462,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// The fast path of a copy into a fixed-size ring: claim, write, commit.
     /// Gives the value back, having changed nothing, when the ring is full or
     /// closed or not fixed-size; the general path then handles it.
-    #[inline]
+    #[inline(always)]
     fn send_fast(&mut self, value: T) -> Result<(), T> {
         let shared = &*self.shared;
         let RecordLayout::Fixed { stride, .. } = shared.layout else {
