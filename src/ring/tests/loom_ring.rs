@@ -92,6 +92,30 @@ fn drain(ch: &Chan, multi: bool, into: &mut Vec<u64>) {
     }
 }
 
+/// Producers of the values `1..=n` (multi-producer claims).
+fn spawn_producers(ch: &Arc<Chan>, n: u64) -> Vec<thread::JoinHandle<()>> {
+    (1..=n)
+        .map(|v| {
+            let p = ch.clone();
+            thread::spawn(move || {
+                p.send(true, v, false);
+            })
+        })
+        .collect()
+}
+
+/// A consumer that takes at most one record (multi-consumer) and releases it.
+fn spawn_take_once(ch: &Arc<Chan>) -> thread::JoinHandle<Option<u64>> {
+    let c = ch.clone();
+    thread::spawn(move || {
+        let taken = c.try_take(true);
+        if let Some((pos, _)) = taken {
+            c.ring.release(pos, true);
+        }
+        taken.map(|(_, v)| v)
+    })
+}
+
 // The multi-thread models below make one bounded attempt per thread in the
 // concurrent phase (loom cannot bound spin-waits across three threads) and
 // drain after joining; loom still explores every interleaving of the racing
@@ -101,14 +125,7 @@ fn drain(ch: &Chan, multi: bool, into: &mut Vec<u64>) {
 fn mpsc_no_loss_no_duplicate() {
     loom::model(|| {
         let ch = Chan::new(2);
-        let producers: Vec<_> = (1..=2)
-            .map(|v| {
-                let p = ch.clone();
-                thread::spawn(move || {
-                    p.send(true, v, false);
-                })
-            })
-            .collect();
+        let producers = spawn_producers(&ch, 2);
         let mut got = Vec::new();
         if let Some((pos, v)) = ch.try_take(false) {
             ch.ring.release(pos, true);
@@ -129,18 +146,7 @@ fn spmc_out_of_order_release() {
         ch.send(false, 2, false);
         // Two consumers take concurrently and release in whatever order they
         // finish, while the producer tries to reuse the first record's space.
-        let consumers: Vec<_> = (0..2)
-            .map(|_| {
-                let c = ch.clone();
-                thread::spawn(move || {
-                    let taken = c.try_take(true);
-                    if let Some((pos, _)) = taken {
-                        c.ring.release(pos, true);
-                    }
-                    taken.map(|(_, v)| v)
-                })
-            })
-            .collect();
+        let consumers: Vec<_> = (0..2).map(|_| spawn_take_once(&ch)).collect();
         let sent_early = match ch.ring.try_claim(false) {
             Claim::Claimed(pos) => {
                 // SAFETY: claimed: ours until commit.
@@ -164,22 +170,8 @@ fn spmc_out_of_order_release() {
 fn mpmc_two_by_two() {
     loom::model(|| {
         let ch = Chan::new(2);
-        let producers: Vec<_> = (1..=2)
-            .map(|v| {
-                let p = ch.clone();
-                thread::spawn(move || {
-                    p.send(true, v, false);
-                })
-            })
-            .collect();
-        let c = ch.clone();
-        let consumer = thread::spawn(move || {
-            let taken = c.try_take(true);
-            if let Some((pos, _)) = taken {
-                c.ring.release(pos, true);
-            }
-            taken.map(|(_, v)| v)
-        });
+        let producers = spawn_producers(&ch, 2);
+        let consumer = spawn_take_once(&ch);
         let mut got = Vec::new();
         if let Some((pos, v)) = ch.try_take(true) {
             ch.ring.release(pos, true);
