@@ -131,6 +131,37 @@ fn parking_ping_pong() -> (u64, u64) {
     counted
 }
 
+/// Two tokio tasks on one thread bouncing messages: each receive finds the
+/// channel empty and parks its task, so this measures async parking.
+fn async_parking_ping_pong() -> (u64, u64) {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let ((mut ping_tx, mut ping_rx), (mut pong_tx, mut pong_rx)) = (
+        psyne::channel::<u64>().capacity(4).spsc().unwrap(),
+        psyne::channel::<u64>().capacity(4).spsc().unwrap(),
+    );
+    let rounds = if cfg!(miri) { 100 } else { 10_000 };
+    rt.block_on(async {
+        let echo = tokio::spawn(async move {
+            while let Some(m) = ping_rx.recv().await {
+                pong_tx.send(*m + 1).await.unwrap();
+            }
+        });
+        for i in 0..100 {
+            ping_tx.send(i).await.unwrap();
+            drop(pong_rx.recv().await.unwrap());
+        }
+        let (a, b) = (ALLOCATIONS.load(Ordering::SeqCst), BYTES.load(Ordering::SeqCst));
+        for i in 0..rounds {
+            ping_tx.send(i).await.unwrap();
+            assert_eq!(*pong_rx.recv().await.unwrap(), i + 1);
+        }
+        let counted = (ALLOCATIONS.load(Ordering::SeqCst) - a, BYTES.load(Ordering::SeqCst) - b);
+        drop(ping_tx);
+        echo.await.unwrap();
+        counted
+    })
+}
+
 /// One test function: the counter is global, and a second test running in
 /// parallel would allocate inside the measured windows.
 #[test]
@@ -148,6 +179,7 @@ fn steady_state_allocates_nothing() {
         ("spmc variable", variable::<psyne::Spmc>()),
         ("mpmc variable", variable::<psyne::Mpmc>()),
         ("parking ping-pong, two threads", parking_ping_pong()),
+        ("async parking ping-pong, single-sided channels", async_parking_ping_pong()),
     ];
     for (name, (count, bytes)) in results {
         assert_eq!((count, bytes), (0, 0), "{name}: {count} allocations, {bytes} bytes");

@@ -14,7 +14,7 @@ use crate::channel::{Msg, MultiConsumer, Pattern, RecvTimeoutError, Spsc, Stats,
 use crate::message::Message;
 use crate::ring::Take;
 use crate::sync::Arc;
-use crate::wait::{self, Blocker, Step};
+use crate::wait::{self, Blocker, Step, Waiter};
 
 /// The receiving half of a channel.
 ///
@@ -43,13 +43,17 @@ use crate::wait::{self, Blocker, Step};
 /// ```
 pub struct Receiver<T: Message + ?Sized, P: Pattern = Spsc> {
     shared: Arc<Shared>,
+    /// Registration of a pending async receive (multi-consumer channels).
     listener: Option<EventListener>,
+    /// Whether a pending async receive registered in `rx_waker`
+    /// (single-consumer channels).
+    parked: bool,
     _marker: PhantomData<(fn() -> *const T, P)>,
 }
 
 impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared, listener: None, _marker: PhantomData }
+        Self { shared, listener: None, parked: false, _marker: PhantomData }
     }
 
     fn attempt(&self) -> Step<Result<Msg<T>, TryRecvError>> {
@@ -133,15 +137,18 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// # }
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Msg<T>>> {
-        let Self { shared, listener, .. } = self;
+        let Self { shared, listener, parked, .. } = self;
         if let Some(msg) = Self::take_fast(shared) {
             *listener = None;
+            *parked = false;
             return Poll::Ready(Some(msg));
         }
-        let poll =
-            wait::poll(cx, shared.cfg.wait, &shared.ring, &shared.rx_event, listener, || {
-                Self::take(shared)
-            });
+        let waiter = if P::MULTI_CONSUMER {
+            Waiter::Event(&shared.rx_event, listener)
+        } else {
+            Waiter::Single(&shared.rx_waker, parked)
+        };
+        let poll = wait::poll(cx, shared.cfg.wait, &shared.ring, waiter, || Self::take(shared));
         poll.map(Result::ok)
     }
 

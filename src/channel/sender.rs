@@ -15,7 +15,7 @@ use crate::channel::{Backpressure, MultiProducer, Pattern, ReserveError, SendErr
 use crate::message::Message;
 use crate::ring::{Alloc, Arena, Claim};
 use crate::sync::Arc;
-use crate::wait::{self, Blocker, Step};
+use crate::wait::{self, Blocker, Step, Waiter};
 
 /// The sending half of a channel.
 ///
@@ -47,8 +47,11 @@ use crate::wait::{self, Blocker, Step};
 pub struct Sender<T: Message + ?Sized, P: Pattern = Spsc> {
     shared: Arc<Shared>,
     local: Local,
-    /// Registration of a pending async operation.
+    /// Registration of a pending async operation (multi-producer channels).
     listener: Option<EventListener>,
+    /// Whether a pending async operation registered in `tx_waker`
+    /// (single-producer channels).
+    parked: bool,
     /// The record reserved by `Sink::poll_ready`, filled by `start_send`.
     sink_slot: Option<Claimed>,
     _marker: PhantomData<(fn() -> *const T, P)>,
@@ -79,6 +82,7 @@ impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
             shared,
             local: Local { arena, full_seen: false },
             listener: None,
+            parked: false,
             sink_slot: None,
             _marker: PhantomData,
         }
@@ -184,8 +188,13 @@ impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
         want: Want,
     ) -> Poll<Result<Claimed, ReserveError>> {
         self.check_len(want.len)?;
-        let Self { shared, local, listener, .. } = self;
-        wait::poll(cx, shared.cfg.wait, &shared.ring, &shared.tx_event, listener, || {
+        let Self { shared, local, listener, parked, .. } = self;
+        let waiter = if P::MULTI_PRODUCER {
+            Waiter::Event(&shared.tx_event, listener)
+        } else {
+            Waiter::Single(&shared.tx_waker, parked)
+        };
+        wait::poll(cx, shared.cfg.wait, &shared.ring, waiter, || {
             local.attempt(shared, P::MULTI_PRODUCER, want)
         })
     }

@@ -2,6 +2,7 @@
 
 use std::ptr::NonNull;
 
+use atomic_waker::AtomicWaker;
 use event_listener::Event;
 
 use crate::channel::msg::Claimed;
@@ -65,6 +66,10 @@ pub(crate) struct Shared {
     /// Notified like `rx_event`, and when the last receiver leaves.
     /// Producers listen here.
     pub(crate) tx_event: Event,
+    /// The async waiter of a single-consumer side (woken with `rx_event`).
+    pub(crate) rx_waker: AtomicWaker,
+    /// The async waiter of a single-producer side (woken with `tx_event`).
+    pub(crate) tx_waker: AtomicWaker,
     senders: Handles,
     receivers: Handles,
     pub(crate) cfg: Config,
@@ -132,6 +137,8 @@ impl Shared {
             arena: Mutex::new(Arena::new(arena_size)),
             rx_event: Event::new(),
             tx_event: Event::new(),
+            rx_waker: AtomicWaker::new(),
+            tx_waker: AtomicWaker::new(),
             senders: Handles::new(senders),
             receivers: Handles::new(receivers),
             cfg,
@@ -185,6 +192,8 @@ impl Shared {
     pub(crate) fn wake(&self) {
         self.rx_event.notify(usize::MAX);
         self.tx_event.notify(usize::MAX);
+        self.rx_waker.wake();
+        self.tx_waker.wake();
     }
 
     /// Producer: publishes or aborts a claimed record and accounts for it.

@@ -26,6 +26,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use atomic_waker::AtomicWaker;
 use event_listener::{Event, EventListener, Listener};
 
 use crate::ring::{Register, Ring};
@@ -202,34 +203,70 @@ pub(crate) fn block<R>(
     }
 }
 
+/// Where an async waiter registers.
+pub(crate) enum Waiter<'a> {
+    /// A side with several possible waiters: an event-listener registration,
+    /// kept in the handle between polls (one boxed listener per park).
+    Event(&'a Event, &'a mut Option<EventListener>),
+    /// The one waiter of a single-producer or single-consumer side: the
+    /// task's waker in an `AtomicWaker`, with `parked` set once the current
+    /// operation registered (no allocation).
+    Single(&'a AtomicWaker, &'a mut bool),
+}
+
+impl Waiter<'_> {
+    /// Whether the current operation registered already (a later poll, after
+    /// a wake-up).
+    fn registered(&self) -> bool {
+        match self {
+            Self::Event(_, listener) => listener.is_some(),
+            Self::Single(_, parked) => **parked,
+        }
+    }
+
+    /// Forgets the current operation's registration (it completed).
+    fn done(&mut self) {
+        match self {
+            Self::Event(_, listener) => **listener = None,
+            Self::Single(_, parked) => **parked = false,
+        }
+    }
+}
+
 /// The async counterpart of [`block`]: one poll.
 ///
-/// `listener` persists between polls (it lives in the handle), so a pending
-/// operation keeps its registration.
+/// The registration persists between polls (it lives in the handle), so a
+/// pending operation keeps it.
 pub(crate) fn poll<R>(
     cx: &mut Context<'_>,
     strategy: WaitStrategy,
     ring: &Ring,
-    event: &Event,
-    listener: &mut Option<EventListener>,
+    mut waiter: Waiter<'_>,
     mut attempt: impl FnMut() -> Step<R>,
 ) -> Poll<R> {
     // Spin only on an operation's first poll: a task polled again after a
     // wake-up (every waiter of a side is woken) goes straight back to sleep
     // if it lost the race, instead of holding its executor thread again.
-    let mut spun = listener.is_some();
+    let mut spun = waiter.registered();
     loop {
         if let Step::Done(r) = attempt() {
-            *listener = None;
+            waiter.done();
             return Poll::Ready(r);
         }
-        if let Some(l) = listener.as_mut() {
-            if Pin::new(l).poll(cx).is_pending() {
-                return Poll::Pending;
+        match &mut waiter {
+            Waiter::Event(_, listener) => {
+                if let Some(l) = listener.as_mut() {
+                    if Pin::new(l).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    // Notified: something changed; look again.
+                    **listener = None;
+                    continue;
+                }
             }
-            // Notified: something changed; look again.
-            *listener = None;
-            continue;
+            // Polled again after a wake-up (or spuriously): the attempt above
+            // looked; register afresh below.
+            Waiter::Single(..) => {}
         }
         if !strategy.parks() {
             // Busy-poll through the executor: other tasks still run.
@@ -247,6 +284,7 @@ pub(crate) fn poll<R>(
                 let mut spins: u32 = 0;
                 loop {
                     if let Step::Done(r) = attempt() {
+                        waiter.done();
                         return Poll::Ready(r);
                     }
                     spin_loop();
@@ -257,16 +295,30 @@ pub(crate) fn poll<R>(
                 }
             }
         }
-        // Same order as in `block`: listen, retry, register, sleep.
-        *listener = Some(event.listen());
+        // Same order as in `block`: register, retry, set WAIT, sleep. A state
+        // change after `WAIT` is set wakes the registration made before it.
+        match &mut waiter {
+            Waiter::Event(event, listener) => **listener = Some(event.listen()),
+            Waiter::Single(slot, parked) => {
+                slot.register(cx.waker());
+                **parked = true;
+            }
+        }
         match attempt() {
             Step::Done(r) => {
-                *listener = None;
+                waiter.done();
                 return Poll::Ready(r);
             }
             Step::Wait(b) => {
                 if b.register(ring) == Register::Changed {
-                    *listener = None;
+                    if let Waiter::Event(_, listener) = &mut waiter {
+                        **listener = None;
+                    }
+                    continue;
+                }
+                if let Waiter::Single(..) = waiter {
+                    // Registered, `WAIT` set: the next state change wakes us.
+                    return Poll::Pending;
                 }
             }
         }
