@@ -204,3 +204,17 @@ fn recv_timeout_times_out_then_receives() {
     drop(tx);
     assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap_err(), RecvTimeoutError::Closed);
 }
+
+/// A send cancelled while it waited on a full channel must not hide the
+/// next operation's full event from the statistics (found in review).
+#[tokio::test]
+async fn full_events_are_counted_after_a_cancelled_send() {
+    let (mut tx, mut rx) = psyne::channel::<u64>().capacity(1).spsc().unwrap();
+    tx.try_send(1).unwrap();
+    assert!(tokio::time::timeout(Duration::from_millis(5), tx.send(2)).await.is_err());
+    assert_eq!(tx.stats().full_events, 1);
+    drop(rx.try_recv().unwrap());
+    tx.try_send(3).unwrap();
+    assert!(tx.try_send(4).unwrap_err().is_full());
+    assert_eq!(tx.stats().full_events, 2);
+}

@@ -173,6 +173,10 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// # }
     /// ```
     pub async fn recv(&mut self) -> Option<Msg<T>> {
+        // Forget the registration of an earlier receive that was cancelled
+        // while it waited: this one starts afresh (and spins first).
+        self.listener = None;
+        self.parked = false;
         poll_fn(|cx| self.poll_recv(cx)).await
     }
 
@@ -200,7 +204,6 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         }
     }
 
-    #[cold]
     #[inline(never)]
     fn try_recv_slow(&mut self) -> Result<Msg<T>, TryRecvError> {
         match self.attempt() {
@@ -228,7 +231,6 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         }
     }
 
-    #[cold]
     #[inline(never)]
     fn recv_blocking_slow(&mut self) -> Option<Msg<T>> {
         let shared = &self.shared;

@@ -173,6 +173,15 @@ impl Local {
 }
 
 impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
+    /// Starts an operation: forgets what an earlier one, cancelled while it
+    /// waited, may have left (its full-event mark and its registration).
+    #[inline]
+    fn begin(&mut self) {
+        self.local.full_seen = false;
+        self.listener = None;
+        self.parked = false;
+    }
+
     /// Checks a record size against the ring before any waiting.
     fn check_len(&self, len: usize) -> Result<(), ReserveError> {
         let capacity = self.shared.max_record();
@@ -200,6 +209,7 @@ impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
     }
 
     fn try_claim(&mut self, want: Want) -> Result<Claimed, ReserveError> {
+        self.begin();
         self.check_len(want.len)?;
         match self.local.attempt(&self.shared, P::MULTI_PRODUCER, want) {
             Step::Done(result) => result,
@@ -211,6 +221,7 @@ impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
     }
 
     fn claim_blocking(&mut self, want: Want) -> Result<Claimed, ReserveError> {
+        self.begin();
         self.check_len(want.len)?;
         let Self { shared, local, .. } = self;
         let result = wait::block(shared.cfg.wait, &shared.ring, &shared.tx_event, None, || {
@@ -318,6 +329,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// # }
     /// ```
     pub async fn reserve(&mut self) -> Result<SlotMut<'_, T>, ReserveError> {
+        self.begin();
         let claimed = poll_fn(|cx| self.poll_claim(cx, Self::RESERVE)).await?;
         Ok(self.slot(claimed))
     }
@@ -404,6 +416,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             Ok(()) => return Ok(()),
             Err(value) => value,
         };
+        self.begin();
         let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY)).await;
         self.finish_send(claimed, value)
     }
@@ -432,7 +445,6 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         }
     }
 
-    #[cold]
     #[inline(never)]
     fn try_send_slow(&mut self, value: T) -> Result<(), SendError<T>> {
         let claimed = self.try_claim(Self::COPY);
@@ -461,7 +473,6 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         }
     }
 
-    #[cold]
     #[inline(never)]
     fn send_blocking_slow(&mut self, value: T) -> Result<(), SendError<T>> {
         let claimed = self.claim_blocking(Self::COPY);
@@ -622,6 +633,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
                     Backpressure::Wait | Backpressure::OverwriteOldest => {}
                 }
                 // Wait for room, then use the claim for the next value.
+                self.begin();
                 let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY)).await?;
                 self.write_copy(claimed, &values[0]);
                 values = &values[1..];
@@ -717,6 +729,7 @@ where
     /// ```
     pub async fn reserve_len(&mut self, elems: usize) -> Result<SlotMut<'_, T>, ReserveError> {
         let want = Self::want(elems)?;
+        self.begin();
         let claimed = poll_fn(|cx| self.poll_claim(cx, want)).await?;
         Ok(self.slot(claimed))
     }

@@ -194,8 +194,14 @@ pub(crate) fn block<R>(
         match deadline {
             None => listener.wait(),
             Some(d) => {
-                if listener.wait_deadline(d).is_none() && Instant::now() >= d {
-                    return Err(Elapsed);
+                listener.wait_deadline(d);
+                // Woken or not, a passed deadline ends the wait after one
+                // last look (constant wake-ups must not stretch it).
+                if Instant::now() >= d {
+                    return match attempt() {
+                        Step::Done(r) => Ok(r),
+                        Step::Wait(_) => Err(Elapsed),
+                    };
                 }
             }
         }
