@@ -112,6 +112,11 @@ pub use wait::WaitStrategy;
 #[cfg(feature = "macros")]
 pub use psyne_macros::message;
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Items used by code that `#[psyne::message]` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
