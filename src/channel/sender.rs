@@ -494,14 +494,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         let Claim::Claimed(pos) = shared.ring.try_claim(P::MULTI_PRODUCER) else {
             return Err(value);
         };
-        let dst = shared.record_ptr(shared.ring.index(pos) * stride).cast::<T>();
-        // SAFETY: `dst` is the claimed record: inside the region, owned by
-        // this sender alone until the commit below, and aligned for `T`
-        // (records are 64-byte aligned and the builder rejected types
-        // aligned to more). `T: IntoBytes` has no padding, so every byte of
-        // the record stays initialised.
-        unsafe { dst.as_ptr().write(value) };
-        shared.publish(pos, size_of::<T>(), false);
+        self.write_at(pos, shared.ring.index(pos) * stride, value);
         Ok(())
     }
 
@@ -527,23 +520,32 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// Moves `value` into a claimed record and commits it.
     #[inline]
     fn write(&self, claimed: Claimed, value: T) {
-        let dst = self.shared.record_ptr(claimed.offset).cast::<T>();
-        // SAFETY: as in `send_fast`: the claimed record is inside the region,
-        // owned by this sender until the commit below, and aligned for `T`.
-        unsafe { dst.as_ptr().write(value) };
-        self.shared.publish(claimed.pos, claimed.len, false);
+        self.write_at(claimed.pos, claimed.offset, value);
     }
 
-    /// Copies the bytes of `value` into a claimed record and commits it.
-    fn write_copy(&self, claimed: Claimed, value: &T) {
+    /// Moves `value` into the record at `offset` that this sender claimed
+    /// for position `pos`, and commits it.
+    #[inline(always)]
+    fn write_at(&self, pos: u64, offset: usize, value: T) {
+        let dst = self.shared.record_ptr(offset).cast::<T>();
+        // SAFETY: `dst` is the claimed record: inside the region, owned by
+        // this sender alone until the commit below, and aligned for `T`
+        // (records are 64-byte aligned and the builder rejected types
+        // aligned to more). `T: IntoBytes` has no padding, so every byte of
+        // the record stays initialised.
+        unsafe { dst.as_ptr().write(value) };
+        self.shared.publish(pos, size_of::<T>(), false);
+    }
+
+    /// Copies the bytes of `value` into a claimed record, without committing.
+    fn copy_in(&self, claimed: Claimed, value: &T) {
         let bytes = value.as_bytes();
         let dst = self.shared.record_ptr(claimed.offset);
         // SAFETY: `dst` points at the claimed record, `size_of::<T>() ==
         // bytes.len()` bytes inside the region, owned by this sender until
-        // the commit below; `bytes` is the caller's value, another
-        // allocation, so the ranges do not overlap.
+        // its commit; `bytes` is the caller's value, another allocation, so
+        // the ranges do not overlap.
         unsafe { dst.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), bytes.len()) };
-        self.shared.publish(claimed.pos, claimed.len, false);
     }
 
     /// Copies as many of `values` in as there is room for now and commits
@@ -577,12 +579,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
                 }
                 Step::Done(Err(_)) | Step::Wait(_) => break,
             };
-            let bytes = value.as_bytes();
-            let dst = self.shared.record_ptr(claimed.offset);
-            // SAFETY: as in `write`: the claimed record is `len` bytes inside
-            // the region, owned by this sender until its commit, and does not
-            // overlap the caller's slice.
-            unsafe { dst.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), len) };
+            self.copy_in(claimed, value);
             wake |= self.shared.ring.commit(claimed.pos, false, self.shared.cfg.parks);
             self.shared.stats.sent(self.shared.variable_len(len), P::MULTI_PRODUCER);
             claims += 1;
@@ -635,7 +632,8 @@ impl<T: Message, P: Pattern> Sender<T, P> {
                 // Wait for room, then use the claim for the next value.
                 self.begin();
                 let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY)).await?;
-                self.write_copy(claimed, &values[0]);
+                self.copy_in(claimed, &values[0]);
+                self.shared.publish(claimed.pos, claimed.len, false);
                 values = &values[1..];
             }
             values = &values[sent..];

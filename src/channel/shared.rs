@@ -241,14 +241,20 @@ impl Shared {
         }
     }
 
+    /// The record size of a fixed-size ring; `None` for a variable-size one.
+    #[inline]
+    pub(crate) fn fixed_size(&self) -> Option<usize> {
+        match self.layout {
+            RecordLayout::Fixed { size, .. } => Some(size),
+            RecordLayout::Variable { .. } => None,
+        }
+    }
+
     /// `Some(len)` for a variable-size ring, whose byte counts are kept;
     /// `None` for a fixed-size one, whose byte counts follow from the counts.
     #[inline]
     pub(crate) fn variable_len(&self, len: usize) -> Option<usize> {
-        match self.layout {
-            RecordLayout::Fixed { .. } => None,
-            RecordLayout::Variable { .. } => Some(len),
-        }
+        self.fixed_size().is_none().then_some(len)
     }
 
     /// Consumer: hands a taken record's space back.
@@ -284,16 +290,12 @@ impl Shared {
     pub(crate) fn stats_snapshot(&self) -> Stats {
         let capacity = self.ring.capacity() as usize;
         let capacity_bytes = self.region.len();
-        let fixed_size = match self.layout {
-            RecordLayout::Fixed { size, .. } => Some(size),
-            RecordLayout::Variable { .. } => None,
-        };
         self.stats.snapshot(
             self.ring.tail(),
             self.ring.head(),
             capacity,
             capacity_bytes,
-            fixed_size,
+            self.fixed_size(),
         )
     }
 

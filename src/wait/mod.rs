@@ -124,8 +124,7 @@ impl Blocker {
 
 /// Most an async operation spins before it registers its waker: long enough
 /// to catch a prompt answer, short enough not to hold up the executor.
-const ASYNC_SPIN: Duration = Duration::from_micros(ASYNC_SPIN_US);
-const ASYNC_SPIN_US: u64 = 5;
+const ASYNC_SPIN: Duration = Duration::from_micros(5);
 
 /// One attempt of a waiting operation.
 pub(crate) enum Step<R> {
