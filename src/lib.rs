@@ -9,11 +9,7 @@
 //! ## Quick start
 //!
 //! ```
-//! use psyne::__private::zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
-//!
-//! #[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Debug)]
-//! #[zerocopy(crate = "psyne::__private::zerocopy")]
-//! #[repr(C)]
+//! #[psyne::message(name = "demo.Tick", version = 1)]
 //! struct Tick {
 //!     ts_ns: u64,
 //!     price: f64,
@@ -120,5 +116,7 @@ pub struct ReadmeDoctests;
 /// Items used by code that `#[psyne::message]` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    #![allow(missing_docs, missing_debug_implementations, unreachable_pub)]
+    pub use crate::message::assert::*;
     pub use zerocopy;
 }

@@ -250,10 +250,26 @@ fn bad_sizes_are_errors() {
 #[test]
 fn over_aligned_messages_are_rejected() {
     use psyne::__private::zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+    use psyne::message::{Schema, id_of};
+    // `#[psyne::message]` rejects `repr(align)` at compile time; a
+    // hand-written `Message` impl can still claim a large alignment.
     #[derive(FromBytes, IntoBytes, KnownLayout, Immutable)]
     #[zerocopy(crate = "psyne::__private::zerocopy")]
     #[repr(C, align(128))]
     struct Wide([u8; 128]);
+    // SAFETY: the constants describe `Wide`: 128 bytes, aligned to 128, no
+    // trailing array.
+    unsafe impl psyne::Message for Wide {
+        const NAME: &'static str = "Wide";
+        const VERSION: u32 = 0;
+        const ID: u32 = id_of("Wide");
+        const FINGERPRINT: u64 = 1;
+        const SCHEMA: &'static Schema = &Schema::new("Wide", 0, Self::ID, 1, 128, 128, &[], None);
+        const HEADER_SIZE: usize = 128;
+        const ALIGN: usize = 128;
+        const MAX_ELEMS: usize = 0;
+        type Elem = ();
+    }
     let err = psyne::channel::<Wide>().spsc().unwrap_err();
     assert!(matches!(err, psyne::BuildError::AlignTooLarge { .. }), "{err}");
 }

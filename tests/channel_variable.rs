@@ -3,13 +3,13 @@
 
 mod common;
 
-use psyne::__private::zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 use psyne::{Pattern, ReserveError, TryRecvError};
 
-#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Debug)]
-#[zerocopy(crate = "psyne::__private::zerocopy")]
-#[repr(C)]
+#[cfg(feature = "macros")]
+#[psyne::message]
+#[derive(Debug)]
 struct FloatVector {
+    #[psyne(len)]
     len: u32,
     scale: f32,
     data: [f32],
@@ -65,11 +65,12 @@ fn space_is_reclaimed_out_of_order<P: Pattern>() {
     assert_eq!(rx.try_recv().unwrap().len(), 512);
 }
 
+#[cfg(feature = "macros")]
 #[test]
 fn trailing_slice_messages() {
     let (mut tx, mut rx) = psyne::channel::<FloatVector>().bytes(1 << 16).mpsc().unwrap();
     let mut v = tx.try_reserve_len(1000).unwrap();
-    v.len = 1000;
+    assert_eq!(v.len, 1000, "`reserve_len` writes the `len` field");
     v.scale = 0.5;
     for (i, x) in v.data.iter_mut().enumerate() {
         *x = i as f32;

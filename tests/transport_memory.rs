@@ -37,8 +37,8 @@ async fn mismatches_are_errors_that_name_both_sides() {
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, ConnectError::TypeMismatch { .. }));
-    assert!(text.contains("u32") && text.contains("u64"), "{text}");
+    assert!(matches!(err, ConnectError::SchemaMismatch { .. }));
+    assert!(text.contains("`u64`") && text.contains("`u32`"), "{text}");
     let err = psyne::channel::<u32>().connect("memory://mem-mismatch").await.unwrap_err();
     assert!(matches!(err, ConnectError::PatternMismatch { bound: "mpsc", requested: "spsc", .. }));
 }
@@ -128,4 +128,52 @@ fn uri_errors_surface_from_bind() {
     assert!(std::error::Error::source(&err).is_some());
     use psyne::Pattern;
     assert_eq!(Spsc::NAME, "spsc");
+}
+
+#[cfg(feature = "macros")]
+mod v1 {
+    #[psyne::message(name = "test.Reading", version = 1)]
+    pub(crate) struct Reading {
+        pub(crate) sensor: u32,
+        pub(crate) value: f32,
+    }
+}
+#[cfg(feature = "macros")]
+mod v2 {
+    #[psyne::message(name = "test.Reading", version = 1)]
+    pub(crate) struct Reading {
+        pub(crate) sensor: u32,
+        pub(crate) celsius: f32,
+    }
+}
+#[cfg(feature = "macros")]
+mod twin {
+    #[psyne::message(name = "test.Reading", version = 1)]
+    pub(crate) struct Reading {
+        pub(crate) sensor: u32,
+        pub(crate) value: f32,
+    }
+}
+
+#[cfg(feature = "macros")]
+#[tokio::test]
+async fn schema_mismatches_name_the_field_that_differs() {
+    let _rx = psyne::channel::<v1::Reading>().bind("memory://mem-schema").await.unwrap();
+    let err = psyne::channel::<v2::Reading>().connect("memory://mem-schema").await.unwrap_err();
+    let text = err.to_string();
+    let ConnectError::SchemaMismatch { local, peer, difference, .. } = err else {
+        panic!("expected a schema mismatch, got {text}");
+    };
+    assert_eq!((local.name(), peer.name()), ("test.Reading", "test.Reading"));
+    assert_ne!(local.fingerprint(), peer.fingerprint());
+    assert_eq!(
+        difference.as_deref(),
+        Some("field 1: `celsius: f32` at offset 4 here, `value: f32` at offset 4 there")
+    );
+    assert!(text.starts_with("schema mismatch for `test.Reading`"), "{text}");
+
+    // The same schema under another Rust type: the bytes agree, the types
+    // do not, so it is a type mismatch.
+    let err = psyne::channel::<twin::Reading>().connect("memory://mem-schema").await.unwrap_err();
+    assert!(matches!(err, ConnectError::TypeMismatch { .. }), "{err}");
 }

@@ -1,19 +1,38 @@
-//! Procedural macros for [psyne](https://docs.rs/psyne).
+//! Procedural macros for [psyne](https://docs.rs/psyne): `#[psyne::message]`.
 //!
-//! `#[psyne::message]` turns a plain struct into a message that can be viewed
-//! in place in a ring record. This first version adds `#[repr(C)]` when
-//! missing and derives zerocopy's `FromBytes`, `IntoBytes`, `KnownLayout` and
-//! `Immutable` through `psyne::__private`, so users never depend on zerocopy
-//! themselves; the schema fingerprint and checked views follow.
+//! Use them through `psyne` (`#[psyne::message]`); the generated code refers
+//! to the runtime only through `psyne::__private` and `psyne::message`.
+//! The full specification is psyne's `MESSAGE.md`; in short, the macro:
+//!
+//! - adds `#[repr(C)]` and zerocopy's `FromBytes`, `IntoBytes`,
+//!   `KnownLayout` and `Immutable` derives (padding and interior mutability
+//!   are rejected);
+//! - implements `psyne::Message` (and `psyne::message::Wire` for sized
+//!   messages, so they nest) with the schema name, version, id, fingerprint
+//!   and field table;
+//! - asserts the layout at compile time (wire field types, no padding,
+//!   alignment at most 64, a trailing array that never needs padding, and
+//!   any `offset`, `size` and `fingerprint` pins);
+//! - generates checked views (`view`, `view_mut`; for a trailing array also
+//!   `init_in`, `byte_len`, `elems` and a `<Name>Header` twin with
+//!   `header()`/`header_mut()`).
+//!
+//! Errors point at the offending tokens and the item is re-emitted, so IDEs
+//! keep working.
+
+mod attrs;
+mod expand;
+mod repr;
+mod schema;
+mod views;
 
 use proc_macro::TokenStream;
-use quote::quote;
-use syn::{Item, parse_macro_input};
 
-/// Makes a struct a psyne message.
+/// Makes a struct a psyne message. See the [crate docs](crate) and psyne's
+/// `message` module.
 ///
 /// ```
-/// #[psyne::message]
+/// #[psyne::message(name = "demo.Tick", version = 1)]
 /// #[derive(Debug)]
 /// pub struct Tick {
 ///     pub ts_ns: u64,
@@ -26,39 +45,22 @@ use syn::{Item, parse_macro_input};
 /// ```
 #[proc_macro_attribute]
 pub fn message(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let attr = proc_macro2::TokenStream::from(attr);
-    let item = parse_macro_input!(item as Item);
-    match expand(attr, item) {
-        Ok(tokens) => tokens.into(),
-        Err(e) => e.to_compile_error().into(),
-    }
+    expand::message(attr.into(), item.into()).into()
 }
 
-fn expand(attr: proc_macro2::TokenStream, item: Item) -> syn::Result<proc_macro2::TokenStream> {
-    if !attr.is_empty() {
-        return Err(syn::Error::new_spanned(
-            attr,
-            "`#[psyne::message]` takes no arguments in this version",
-        ));
+/// Errors collected while checking one item, so the user sees all of them.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, e: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
     }
-    let Item::Struct(mut s) = item else {
-        return Err(syn::Error::new_spanned(
-            item,
-            "`#[psyne::message]` can only be applied to a struct",
-        ));
-    };
-    let has_repr = s.attrs.iter().any(|a| a.path().is_ident("repr"));
-    if !has_repr {
-        s.attrs.push(syn::parse_quote!(#[repr(C)]));
+
+    pub(crate) fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
     }
-    Ok(quote! {
-        #[derive(
-            ::psyne::__private::zerocopy::FromBytes,
-            ::psyne::__private::zerocopy::IntoBytes,
-            ::psyne::__private::zerocopy::KnownLayout,
-            ::psyne::__private::zerocopy::Immutable,
-        )]
-        #[zerocopy(crate = "::psyne::__private::zerocopy")]
-        #s
-    })
 }

@@ -241,8 +241,10 @@ impl<T: Message + ?Sized, P: Pattern> Builder<T, P> {
         receivers: usize,
     ) -> Result<Shared, BuildError> {
         let type_name = std::any::type_name::<T>();
-        let align =
-            message::align_up_to_64::<T>().ok_or(BuildError::AlignTooLarge { type_name })?;
+        let align = T::ALIGN;
+        if align > message::MAX_ALIGN {
+            return Err(BuildError::AlignTooLarge { type_name });
+        }
         let message = (!message::is_variable::<T>()).then(|| (message::base_size::<T>(), align));
         let size = self.size.unwrap_or(match message {
             Some(_) => Size::Records(DEFAULT_RECORDS),
@@ -258,6 +260,7 @@ impl<T: Message + ?Sized, P: Pattern> Builder<T, P> {
             take_multi: Q::MULTI_CONSUMER || self.backpressure == Backpressure::OverwriteOldest,
             parks: self.wait.parks(),
             type_name,
+            schema: T::SCHEMA,
             uri: uri.map(ToString::to_string),
         };
         Shared::new(size, message, cfg, senders, receivers)

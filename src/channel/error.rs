@@ -207,6 +207,14 @@ pub enum ReserveError {
         /// The requested element count.
         elems: usize,
     },
+    /// The message allows fewer trailing elements (its `max_elems`, or what
+    /// its `#[psyne(len)]` field can count).
+    TooManyElems {
+        /// The requested element count.
+        elems: usize,
+        /// The most the message allows.
+        max: usize,
+    },
 }
 
 impl fmt::Display for ReserveError {
@@ -222,6 +230,11 @@ impl fmt::Display for ReserveError {
             Self::LengthOverflow { elems } => {
                 write!(f, "a record of {elems} elements would overflow the address space")
             }
+            Self::TooManyElems { elems, max } => write!(
+                f,
+                "{elems} trailing elements requested, but the message allows at most {max}; \
+                 split the payload or raise the message's `max_elems`"
+            ),
         }
     }
 }

@@ -118,7 +118,7 @@ impl<T: Message + ?Sized> Deref for SlotMut<'_, T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        message::view(self.bytes(), self.claimed.elems)
+        message::record(self.bytes(), self.claimed.elems)
     }
 }
 
@@ -126,7 +126,7 @@ impl<T: Message + ?Sized> DerefMut for SlotMut<'_, T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
         let elems = self.claimed.elems;
-        message::view_mut(self.as_bytes_mut(), elems)
+        message::record_mut(self.as_bytes_mut(), elems)
     }
 }
 
@@ -246,7 +246,7 @@ impl<T: Message + ?Sized> Deref for Msg<T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        message::view(self.as_bytes(), self.elems)
+        message::record(self.as_bytes(), self.elems)
     }
 }
 

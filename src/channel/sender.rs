@@ -691,6 +691,9 @@ where
     P: Pattern,
 {
     fn want(elems: usize) -> Result<Want, ReserveError> {
+        if elems > T::MAX_ELEMS {
+            return Err(ReserveError::TooManyElems { elems, max: T::MAX_ELEMS });
+        }
         let len = T::size_for_metadata(elems).ok_or(ReserveError::LengthOverflow { elems })?;
         Ok(Want { len, elems, zero: true })
     }
@@ -702,7 +705,8 @@ where
     /// # Errors
     ///
     /// [`ReserveError::TooLarge`] at once if the record can never fit the
-    /// ring; [`ReserveError::LengthOverflow`] if its size overflows; the rest
+    /// ring; [`ReserveError::TooManyElems`] if the message allows fewer
+    /// elements; [`ReserveError::LengthOverflow`] if its size overflows; the rest
     /// as [`reserve`](Self::reserve).
     ///
     /// # Cancel safety
@@ -729,7 +733,15 @@ where
         let want = Self::want(elems)?;
         self.begin();
         let claimed = poll_fn(|cx| self.poll_claim(cx, want)).await?;
-        Ok(self.slot(claimed))
+        Ok(self.len_slot(claimed))
+    }
+
+    /// The slot of a variable-size record, with the message's
+    /// `#[psyne(len)]` field (if any) set to its element count.
+    fn len_slot(&mut self, claimed: Claimed) -> SlotMut<'_, T> {
+        let mut slot = self.slot(claimed);
+        T::__init_len(&mut slot, claimed.elems);
+        slot
     }
 
     /// Reserves a record with `elems` trailing elements if there is room now.
@@ -748,7 +760,7 @@ where
     /// ```
     pub fn try_reserve_len(&mut self, elems: usize) -> Result<SlotMut<'_, T>, ReserveError> {
         let claimed = self.try_claim(Self::want(elems)?)?;
-        Ok(self.slot(claimed))
+        Ok(self.len_slot(claimed))
     }
 
     /// Reserves a record with `elems` trailing elements, blocking the thread
@@ -770,7 +782,7 @@ where
     /// ```
     pub fn reserve_len_blocking(&mut self, elems: usize) -> Result<SlotMut<'_, T>, ReserveError> {
         let claimed = self.claim_blocking(Self::want(elems)?)?;
-        Ok(self.slot(claimed))
+        Ok(self.len_slot(claimed))
     }
 }
 

@@ -8,6 +8,7 @@ use event_listener::Event;
 use crate::channel::msg::Claimed;
 use crate::channel::stats::{Counters, Stats};
 use crate::channel::{Backpressure, BuildError};
+use crate::message::Schema;
 use crate::region::HeapRegion;
 pub(crate) use crate::ring::Attach;
 use crate::ring::{Arena, Handles, PAYLOAD_ALIGN, Ring, round_up};
@@ -42,6 +43,9 @@ pub(crate) struct Config {
     /// them).
     pub(crate) parks: bool,
     pub(crate) type_name: &'static str,
+    /// The message schema, recorded in the channel so connecting peers can
+    /// compare fingerprints.
+    pub(crate) schema: &'static Schema,
     pub(crate) uri: Option<String>,
 }
 

@@ -17,7 +17,7 @@ use std::error::Error;
 use std::fmt;
 
 use crate::channel::{BuildError, Builder, Pattern, Receiver, Scheme, Sender, Uri, UriError};
-use crate::message::Message;
+use crate::message::{Message, SchemaId};
 
 pub(crate) mod memory;
 
@@ -31,7 +31,7 @@ pub(crate) mod memory;
 /// use psyne::ConnectError;
 /// let _rx = psyne::channel::<u32>().bind("memory://doc-connect-error").await?;
 /// let err = psyne::channel::<u64>().connect("memory://doc-connect-error").await.unwrap_err();
-/// assert!(matches!(err, ConnectError::TypeMismatch { .. }));
+/// assert!(matches!(err, ConnectError::SchemaMismatch { .. }));
 /// assert!(err.to_string().contains("u32"));
 /// # Ok(())
 /// # }
@@ -55,7 +55,20 @@ pub enum ConnectError {
         /// The URI.
         uri: String,
     },
-    /// The channel was bound for another message type.
+    /// The channel carries a message with another schema (a different
+    /// name, version or layout).
+    SchemaMismatch {
+        /// The URI.
+        uri: String,
+        /// The schema of the message type asked for.
+        local: Box<SchemaId>,
+        /// The schema the channel was bound with.
+        peer: Box<SchemaId>,
+        /// The first field that differs, in words, when the peer's field
+        /// table is known.
+        difference: Option<String>,
+    },
+    /// The channel was bound for another Rust type with the same schema.
     TypeMismatch {
         /// The URI.
         uri: String,
@@ -103,6 +116,23 @@ impl fmt::Display for ConnectError {
             ),
             Self::NotFound { uri } => {
                 write!(f, "no channel is bound at `{uri}`; `bind` it before connecting")
+            }
+            Self::SchemaMismatch { uri, local, peer, difference } => {
+                write!(
+                    f,
+                    "schema mismatch for `{}` at `{uri}`: local v{} (fingerprint {:#018x}), \
+                     peer `{}` v{} (fingerprint {:#018x})",
+                    local.name(),
+                    local.version(),
+                    local.fingerprint(),
+                    peer.name(),
+                    peer.version(),
+                    peer.fingerprint()
+                )?;
+                if let Some(difference) = difference {
+                    write!(f, "; first difference: {difference}")?;
+                }
+                f.write_str("; both sides must use the same message definition")
             }
             Self::TypeMismatch { uri, bound, requested } => write!(
                 f,

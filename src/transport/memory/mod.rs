@@ -46,6 +46,17 @@ fn check<T: Message + ?Sized, P: Pattern>(
     shared: &Shared,
     type_id: TypeId,
 ) -> Result<(), ConnectError> {
+    let bound = shared.cfg.schema;
+    if bound.fingerprint() != T::FINGERPRINT {
+        return Err(ConnectError::SchemaMismatch {
+            uri: uri.to_string(),
+            local: Box::new(T::SCHEMA.schema_id()),
+            peer: Box::new(bound.schema_id()),
+            difference: T::SCHEMA.first_difference(bound),
+        });
+    }
+    // Same schema, different Rust type (the schema declared twice): the
+    // bytes would agree, but a `Receiver<A>` cannot hand out `Msg<B>`.
     if type_id != TypeId::of::<T>() {
         return Err(ConnectError::TypeMismatch {
             uri: uri.to_string(),

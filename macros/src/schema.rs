@@ -1,0 +1,289 @@
+//! Code generation: the `Message` (and `Wire`) impls, the fingerprint and
+//! the compile-time layout assertions.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::expand::{Model, type_string};
+
+/// `size_of` of every header field, summed (`0usize` if none).
+fn sum_of_sizes(model: &Model) -> TokenStream {
+    let tys = model.fields.iter().map(|f| &f.ty);
+    quote!(0usize #( + ::core::mem::size_of::<#tys>() )*)
+}
+
+/// Where the sized part ends: the end of its last field.
+fn header_end(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    match model.fields.last() {
+        Some(f) => {
+            let (name, ty) = (&f.ident, &f.ty);
+            quote!(::core::mem::offset_of!(#ident, #name) + ::core::mem::size_of::<#ty>())
+        }
+        None => quote!(0usize),
+    }
+}
+
+/// The message's alignment as a const expression.
+fn align(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    match &model.tail {
+        None => quote!(::core::mem::align_of::<#ident>()),
+        Some((_, elem)) => {
+            let mut expr = quote!(::core::mem::align_of::<#elem>());
+            for f in &model.fields {
+                let ty = &f.ty;
+                expr = quote! {{
+                    let (a, b) = (#expr, ::core::mem::align_of::<#ty>());
+                    if a > b { a } else { b }
+                }};
+            }
+            expr
+        }
+    }
+}
+
+pub(crate) fn message_impl(model: &Model) -> TokenStream {
+    let Model { ident, krate, name, version, .. } = model;
+    let id = match model.id {
+        Some(id) => quote!(#id),
+        None => quote!(#krate::message::id_of(#name)),
+    };
+    let n_fields = model.fields.len() as u64;
+    let steps = model.fields.iter().map(|f| {
+        let (field, ty, schema_name) = (&f.ident, &f.ty, &f.schema_name);
+        quote! {
+            .str(#schema_name)
+            .u64(<#ty as #krate::message::Wire>::TYPE_FINGERPRINT)
+            .u64(::core::mem::offset_of!(#ident, #field) as u64)
+            .u64(::core::mem::size_of::<#ty>() as u64)
+        }
+    });
+    let table = model.fields.iter().map(|f| {
+        let (field, ty, schema_name) = (&f.ident, &f.ty, &f.schema_name);
+        let ty_name = type_string(ty);
+        quote! {
+            #krate::message::Field::new(
+                #schema_name,
+                #ty_name,
+                <#ty as #krate::message::Wire>::TYPE_FINGERPRINT,
+                ::core::mem::offset_of!(#ident, #field),
+                ::core::mem::size_of::<#ty>(),
+            )
+        }
+    });
+    let (tail_step, tail_entry, elem, max_elems, header_size) = match &model.tail {
+        Some((field, elem)) => {
+            let field_name = field.to_string();
+            let elem_name = type_string(elem);
+            let user_max = match model.container.max_elems {
+                Some((n, _)) => quote!(#n as usize),
+                None => quote!(usize::MAX),
+            };
+            let max = match &model.len {
+                Some((_, len_ty)) => quote! {{
+                    let (a, b) = (#user_max, #len_ty::MAX as usize);
+                    if a < b { a } else { b }
+                }},
+                None => user_max,
+            };
+            (
+                quote! {
+                    .str("tail")
+                    .u64(<#elem as #krate::message::Wire>::TYPE_FINGERPRINT)
+                    .u64(::core::mem::size_of::<#elem>() as u64)
+                },
+                quote! {
+                    ::core::option::Option::Some(#krate::message::Tail::new(
+                        #field_name,
+                        #elem_name,
+                        <#elem as #krate::message::Wire>::TYPE_FINGERPRINT,
+                        ::core::mem::size_of::<#elem>(),
+                    ))
+                },
+                quote!(#elem),
+                max,
+                header_end(model),
+            )
+        }
+        None => (
+            quote!(),
+            quote!(::core::option::Option::None),
+            quote!(()),
+            quote!(0usize),
+            quote!(::core::mem::size_of::<#ident>()),
+        ),
+    };
+    let align = align(model);
+    let init_len = model.len.as_ref().map(|(field, ty)| {
+        quote! {
+            #[inline]
+            fn __init_len(&mut self, elems: usize) {
+                // `reserve_len` and `init_in` check `elems <= MAX_ELEMS`,
+                // which is at most the field type's maximum.
+                self.#field = elems as #ty;
+            }
+        }
+    });
+    let check = check_fn(model);
+    let wire_impl = model.tail.is_none().then(|| {
+        quote! {
+            // SAFETY: a sized message is a `repr(C)` struct of wire fields
+            // without padding (asserted below), so it is a wire type; its
+            // fingerprint is its schema's.
+            unsafe impl #krate::message::Wire for #ident {
+                const TYPE_FINGERPRINT: u64 = <#ident as #krate::Message>::FINGERPRINT;
+            }
+        }
+    });
+    quote! {
+        // SAFETY: the constants are computed from the type itself
+        // (`size_of`, `align_of`, `offset_of!`), and the assertions below
+        // prove that it has no padding, so a record of `n` elements is
+        // `HEADER_SIZE + n * size_of::<Elem>()` bytes.
+        unsafe impl #krate::Message for #ident {
+            const NAME: &'static str = #name;
+            const VERSION: u32 = #version;
+            const ID: u32 = #id;
+            const FINGERPRINT: u64 = #krate::message::Fingerprint::new()
+                .str("message")
+                .str(#name)
+                .u64(#version as u64)
+                .u64(#n_fields)
+                #(#steps)*
+                #tail_step
+                .finish();
+            const SCHEMA: &'static #krate::message::Schema = &#krate::message::Schema::new(
+                #name,
+                #version,
+                <#ident as #krate::Message>::ID,
+                <#ident as #krate::Message>::FINGERPRINT,
+                <#ident as #krate::Message>::HEADER_SIZE,
+                <#ident as #krate::Message>::ALIGN,
+                &[#(#table),*],
+                #tail_entry,
+            );
+            const HEADER_SIZE: usize = #header_size;
+            const ALIGN: usize = #align;
+            const MAX_ELEMS: usize = #max_elems;
+            type Elem = #elem;
+            #init_len
+            #check
+        }
+        #wire_impl
+    }
+}
+
+fn check_fn(model: &Model) -> Option<TokenStream> {
+    let krate = &model.krate;
+    let len = model.len.as_ref().map(|(field, _)| {
+        quote! {
+            if self.#field as u64 != elems as u64 {
+                return ::core::result::Result::Err(#krate::message::ViewError::LenMismatch {
+                    field: self.#field as u64,
+                    frame: elems as u64,
+                });
+            }
+        }
+    });
+    let validate = model.container.validate.as_ref().map(|path| {
+        let reason = format!(
+            "the `validate` hook `{}` rejected the message",
+            quote!(#path).to_string().replace(' ', "")
+        );
+        quote! {
+            #krate::__private::Validation::into_view_result(#path(self), #reason)?;
+        }
+    });
+    if len.is_none() && validate.is_none() {
+        return None;
+    }
+    let unused = len.is_none().then(|| quote!(let _ = elems;));
+    Some(quote! {
+        #[inline]
+        fn __check(
+            &self,
+            elems: usize,
+        ) -> ::core::result::Result<(), #krate::message::ViewError> {
+            #unused
+            #len
+            #validate
+            ::core::result::Result::Ok(())
+        }
+    })
+}
+
+/// The `const _: () = { ... };` block of layout assertions.
+pub(crate) fn assertions(model: &Model) -> TokenStream {
+    let Model { ident, krate, .. } = model;
+    let p = quote!(#krate::__private);
+    let m = quote!(<#ident as #krate::Message>);
+    let mut checks = Vec::new();
+    for f in &model.fields {
+        let ty = &f.ty;
+        checks.push(quote_spanned!(ty.span()=> #p::assert_wire::<#ty>();));
+        if let Some((offset, span)) = f.args.offset {
+            let field = &f.ident;
+            let offset = offset as usize;
+            checks.push(quote_spanned! {span=>
+                #p::assert_offset::<#ident, #offset, { ::core::mem::offset_of!(#ident, #field) }>();
+            });
+        }
+    }
+    let sum = sum_of_sizes(model);
+    match &model.tail {
+        None => checks.push(quote_spanned! {ident.span()=>
+            #p::assert_no_padding::<#ident, { ::core::mem::size_of::<#ident>() - (#sum) }>();
+        }),
+        Some((_, elem)) => {
+            let end = header_end(model);
+            checks.push(quote_spanned!(elem.span()=> #p::assert_wire::<#elem>();));
+            checks.push(quote_spanned! {ident.span()=>
+                #p::assert_no_padding::<#ident, { (#end) - (#sum) }>();
+            });
+            checks.push(quote_spanned! {elem.span()=>
+                #p::assert_tail::<
+                    #ident,
+                    #elem,
+                    { ::core::mem::size_of::<#elem>() },
+                    { #m::ALIGN },
+                    {
+                        ::core::mem::size_of::<#elem>().is_multiple_of(#m::ALIGN)
+                            && (#end).is_multiple_of(#m::ALIGN)
+                    },
+                >();
+            });
+        }
+    }
+    checks.push(quote_spanned! {ident.span()=>
+        #p::assert_align::<#ident, { #m::ALIGN }, { #m::ALIGN <= #krate::message::MAX_ALIGN }>();
+        #p::assert_header::<
+            #ident,
+            { #m::HEADER_SIZE },
+            { #m::HEADER_SIZE <= #krate::message::MAX_INLINE },
+        >();
+    });
+    if let Some((size, span)) = model.container.size {
+        let size = size as usize;
+        checks
+            .push(quote_spanned!(span=> #p::assert_size::<#ident, #size, { #m::HEADER_SIZE }>();));
+    }
+    if let Some((lock, span)) = model.container.fingerprint {
+        checks.push(quote_spanned! {span=>
+            #p::assert_fingerprint::<#ident, #lock, { #m::FINGERPRINT }>();
+        });
+    }
+    let endian = quote_spanned! {Span::call_site()=>
+        ::core::assert!(
+            ::core::cfg!(target_endian = "little"),
+            "psyne messages need a little-endian target"
+        );
+    };
+    quote! {
+        const _: () = {
+            #(#checks)*
+            #endian
+        };
+    }
+}
