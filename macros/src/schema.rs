@@ -215,10 +215,16 @@ fn check_fn(model: &Model) -> Option<TokenStream> {
 }
 
 /// The `const _: () = { ... };` block of layout assertions.
+///
+/// The layout checks compute sizes and alignment from the type itself, not
+/// through the `Message` impl: when zerocopy rejects the type, that impl
+/// does not hold, and these checks must still run to say why.
 pub(crate) fn assertions(model: &Model) -> TokenStream {
     let Model { ident, krate, .. } = model;
     let p = quote!(#krate::__private);
-    let m = quote!(<#ident as #krate::Message>);
+    // The type's name carrying `span`, so an error lands on the user's
+    // attribute value rather than on the struct.
+    let at = |span: Span| syn::Ident::new(&ident.to_string(), span);
     let mut checks = Vec::new();
     for f in &model.fields {
         let ty = &f.ty;
@@ -226,12 +232,18 @@ pub(crate) fn assertions(model: &Model) -> TokenStream {
         if let Some((offset, span)) = f.args.offset {
             let field = &f.ident;
             let offset = offset as usize;
+            let ident = at(span);
             checks.push(quote_spanned! {span=>
                 #p::assert_offset::<#ident, #offset, { ::core::mem::offset_of!(#ident, #field) }>();
             });
         }
     }
     let sum = sum_of_sizes(model);
+    let align = align(model);
+    let header_size = match &model.tail {
+        None => quote!(::core::mem::size_of::<#ident>()),
+        Some(_) => header_end(model),
+    };
     match &model.tail {
         None => checks.push(quote_spanned! {ident.span()=>
             #p::assert_no_padding::<#ident, { ::core::mem::size_of::<#ident>() - (#sum) }>();
@@ -242,36 +254,38 @@ pub(crate) fn assertions(model: &Model) -> TokenStream {
             checks.push(quote_spanned! {ident.span()=>
                 #p::assert_no_padding::<#ident, { (#end) - (#sum) }>();
             });
+            let ident = at(elem.span());
             checks.push(quote_spanned! {elem.span()=>
                 #p::assert_tail::<
                     #ident,
                     #elem,
                     { ::core::mem::size_of::<#elem>() },
-                    { #m::ALIGN },
+                    { #align },
                     {
-                        ::core::mem::size_of::<#elem>().is_multiple_of(#m::ALIGN)
-                            && (#end).is_multiple_of(#m::ALIGN)
+                        ::core::mem::size_of::<#elem>().is_multiple_of(#align)
+                            && (#end).is_multiple_of(#align)
                     },
                 >();
             });
         }
     }
     checks.push(quote_spanned! {ident.span()=>
-        #p::assert_align::<#ident, { #m::ALIGN }, { #m::ALIGN <= #krate::message::MAX_ALIGN }>();
+        #p::assert_align::<#ident, { #align }, { (#align) <= #krate::message::MAX_ALIGN }>();
         #p::assert_header::<
             #ident,
-            { #m::HEADER_SIZE },
-            { #m::HEADER_SIZE <= #krate::message::MAX_INLINE },
+            { #header_size },
+            { (#header_size) <= #krate::message::MAX_INLINE },
         >();
     });
     if let Some((size, span)) = model.container.size {
         let size = size as usize;
-        checks
-            .push(quote_spanned!(span=> #p::assert_size::<#ident, #size, { #m::HEADER_SIZE }>();));
+        let ident = at(span);
+        checks.push(quote_spanned!(span=> #p::assert_size::<#ident, #size, { #header_size }>();));
     }
     if let Some((lock, span)) = model.container.fingerprint {
+        let ident = at(span);
         checks.push(quote_spanned! {span=>
-            #p::assert_fingerprint::<#ident, #lock, { #m::FINGERPRINT }>();
+            #p::assert_fingerprint::<#ident, #lock, { <#ident as #krate::Message>::FINGERPRINT }>();
         });
     }
     let endian = quote_spanned! {Span::call_site()=>

@@ -1,0 +1,7 @@
+#[psyne::message]
+enum Side {
+    Buy,
+    Sell,
+}
+
+fn main() {}
