@@ -22,6 +22,8 @@
 
 mod attrs;
 mod expand;
+#[cfg(test)]
+mod output_tests;
 mod repr;
 mod schema;
 mod views;

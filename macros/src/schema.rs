@@ -27,19 +27,17 @@ fn header_end(model: &Model) -> TokenStream {
 
 /// The message's alignment as a const expression.
 fn align(model: &Model) -> TokenStream {
-    let ident = &model.ident;
+    let Model { ident, krate, .. } = model;
     match &model.tail {
         None => quote!(::core::mem::align_of::<#ident>()),
         Some((_, elem)) => {
-            let mut expr = quote!(::core::mem::align_of::<#elem>());
-            for f in &model.fields {
-                let ty = &f.ty;
-                expr = quote! {{
-                    let (a, b) = (#expr, ::core::mem::align_of::<#ty>());
-                    if a > b { a } else { b }
-                }};
+            let tys = model.fields.iter().map(|f| &f.ty);
+            quote! {
+                #krate::__private::max_of(&[
+                    ::core::mem::align_of::<#elem>(),
+                    #( ::core::mem::align_of::<#tys>() ),*
+                ])
             }
-            expr
         }
     }
 }
@@ -82,10 +80,9 @@ pub(crate) fn message_impl(model: &Model) -> TokenStream {
                 None => quote!(usize::MAX),
             };
             let max = match &model.len {
-                Some((_, len_ty)) => quote! {{
-                    let (a, b) = (#user_max, #len_ty::MAX as usize);
-                    if a < b { a } else { b }
-                }},
+                Some((_, len_ty)) => {
+                    quote!(#krate::__private::min_of(&[#user_max, #len_ty::MAX as usize]))
+                }
                 None => user_max,
             };
             (
@@ -244,43 +241,40 @@ pub(crate) fn assertions(model: &Model) -> TokenStream {
         None => quote!(::core::mem::size_of::<#ident>()),
         Some(_) => header_end(model),
     };
-    match &model.tail {
-        None => checks.push(quote_spanned! {ident.span()=>
-            #p::assert_no_padding::<#ident, { ::core::mem::size_of::<#ident>() - (#sum) }>();
-        }),
-        Some((_, elem)) => {
-            let end = header_end(model);
-            checks.push(quote_spanned!(elem.span()=> #p::assert_wire::<#elem>();));
-            checks.push(quote_spanned! {ident.span()=>
-                #p::assert_no_padding::<#ident, { (#end) - (#sum) }>();
-            });
-            let ident = at(elem.span());
-            checks.push(quote_spanned! {elem.span()=>
-                #p::assert_tail::<
-                    #ident,
-                    #elem,
-                    { ::core::mem::size_of::<#elem>() },
-                    { #align },
-                    {
-                        ::core::mem::size_of::<#elem>().is_multiple_of(#align)
-                            && (#end).is_multiple_of(#align)
-                    },
-                >();
-            });
-        }
+    // Named once, used by several checks.
+    let locals = quote! {
+        const __PSYNE_ALIGN: usize = #align;
+        const __PSYNE_HEADER_SIZE: usize = #header_size;
+        const __PSYNE_FIELD_BYTES: usize = #sum;
+    };
+    checks.push(quote_spanned! {ident.span()=>
+        #p::assert_no_padding::<#ident, { __PSYNE_HEADER_SIZE - __PSYNE_FIELD_BYTES }>();
+    });
+    if let Some((_, elem)) = &model.tail {
+        checks.push(quote_spanned!(elem.span()=> #p::assert_wire::<#elem>();));
+        let ident = at(elem.span());
+        checks.push(quote_spanned! {elem.span()=>
+            #p::assert_tail::<
+                #ident,
+                #elem,
+                { ::core::mem::size_of::<#elem>() },
+                __PSYNE_ALIGN,
+                {
+                    ::core::mem::size_of::<#elem>().is_multiple_of(__PSYNE_ALIGN)
+                        && __PSYNE_HEADER_SIZE.is_multiple_of(__PSYNE_ALIGN)
+                },
+            >();
+        });
     }
     checks.push(quote_spanned! {ident.span()=>
-        #p::assert_align::<#ident, { #align }, { (#align) <= #krate::message::MAX_ALIGN }>();
-        #p::assert_header::<
-            #ident,
-            { #header_size },
-            { (#header_size) <= #krate::message::MAX_INLINE },
-        >();
+        #p::assert_align::<#ident, __PSYNE_ALIGN, { __PSYNE_ALIGN <= #krate::message::MAX_ALIGN }>();
+        #p::assert_header::<#ident, __PSYNE_HEADER_SIZE, { __PSYNE_HEADER_SIZE <= #krate::message::MAX_INLINE }>();
     });
     if let Some((size, span)) = model.container.size {
         let size = size as usize;
         let ident = at(span);
-        checks.push(quote_spanned!(span=> #p::assert_size::<#ident, #size, { #header_size }>();));
+        checks
+            .push(quote_spanned!(span=> #p::assert_size::<#ident, #size, __PSYNE_HEADER_SIZE>();));
     }
     if let Some((lock, span)) = model.container.fingerprint {
         let ident = at(span);
@@ -296,6 +290,7 @@ pub(crate) fn assertions(model: &Model) -> TokenStream {
     };
     quote! {
         const _: () = {
+            #locals
             #(#checks)*
             #endian
         };

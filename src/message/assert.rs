@@ -29,6 +29,30 @@ impl Validation for Result<(), &'static str> {
     }
 }
 
+/// The largest of `xs` (0 for none).
+pub const fn max_of(xs: &[usize]) -> usize {
+    let (mut i, mut max) = (0, 0);
+    while i < xs.len() {
+        if xs[i] > max {
+            max = xs[i];
+        }
+        i += 1;
+    }
+    max
+}
+
+/// The smallest of `xs` (`usize::MAX` for none).
+pub const fn min_of(xs: &[usize]) -> usize {
+    let (mut i, mut min) = (0, usize::MAX);
+    while i < xs.len() {
+        if xs[i] < min {
+            min = xs[i];
+        }
+        i += 1;
+    }
+    min
+}
+
 /// Holds for wire types; the `Wire` trait's own diagnostic explains.
 pub const fn assert_wire<T: Wire>() {}
 

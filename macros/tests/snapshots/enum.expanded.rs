@@ -1,0 +1,7 @@
+enum Side {
+    Buy,
+    Sell,
+}
+::core::compile_error! {
+    "`#[psyne::message]` can only be applied to a struct"
+}
