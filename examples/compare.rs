@@ -7,14 +7,15 @@
 //! cargo run --release --example compare -- --only ping   # one section
 //! ```
 //!
-//! Sections: `async-spsc`, `blocking-spsc`, `ping`, `mpsc`, `big`.
+//! Sections: `async-spsc`, `blocking-spsc`, `ping`, `mpsc`, `big`, `kernel`.
 //!
 //! Workloads (64-byte messages, capacity 1024 unless noted):
 //! async SPSC throughput (tokio, 2 workers); blocking SPSC between two
 //! threads; ping-pong round trip (threads and async) with a two-atomic spin
 //! floor; async MPSC 4 → 1; 1 MiB messages written in full and read one byte
 //! per cache line, against per-message `Vec`s, thingbuf's recycled slots and
-//! a hand-written buffer pool.
+//! a hand-written buffer pool; a dot product over a received `FloatVector`
+//! in place, the SIMD-friendly kernel against a strict scalar loop.
 //!
 //! Each cell is the median of several short runs; ratios compare numbers
 //! from the same run, which is what is meaningful on a shared, noisy machine.
@@ -77,6 +78,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if run("big") {
         big_messages(&cfg);
+    }
+    if run("kernel") {
+        kernel(&cfg);
     }
     Ok(())
 }
@@ -894,4 +898,56 @@ fn big_messages(cfg: &Cfg) {
     let floor = rows.iter().find(|r| r.0 == floor_name).map_or(1.0, |r| r.1);
     let ours = rows.iter().find(|r| r.0.starts_with("psyne")).map_or(0.0, |r| r.1);
     verdict("1 MiB vs reuse-pool floor", ours / floor, "target ≥ 0.9×", ours / floor >= 0.9);
+}
+
+// ---------------------------------------------------------------------------
+// In-place kernel over a received message
+
+/// A dot product over a `FloatVector` read in place from the ring, with
+/// psyne's lane-parallel kernel (which the compiler turns into packed SIMD)
+/// and a strict left-to-right scalar loop (which it cannot).
+fn kernel(cfg: &Cfg) {
+    use psyne::message::types::{FloatVector, dot, dot_scalar};
+    const ELEMS: usize = 4096;
+    let (mut tx, mut rx) = psyne::channel::<FloatVector>().bytes(1 << 16).spsc().unwrap();
+    let mut v = tx.try_reserve_len(ELEMS).unwrap();
+    v.iter_mut().enumerate().for_each(|(i, x)| *x = (i % 7) as f32 * 0.25);
+    v.commit();
+    let msg = rx.try_recv().unwrap();
+    let reps = (cfg.msgs / 100).max(100) as usize;
+    let work = (reps * ELEMS) as f64 / 1e9;
+    let (a, b) = (msg.as_slice(), msg.as_slice());
+    assert_eq!(dot(a, b), dot_scalar(a, b), "exact for these small integers");
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "psyne::message::types::dot (16 lanes)",
+            Box::new(|| {
+                let start = Instant::now();
+                for _ in 0..reps {
+                    black_box(dot(black_box(a), black_box(b)));
+                }
+                start.elapsed()
+            }),
+        ),
+        (
+            "scalar loop (strict order)",
+            Box::new(|| {
+                let start = Instant::now();
+                for _ in 0..reps {
+                    black_box(dot_scalar(black_box(a), black_box(b)));
+                }
+                start.elapsed()
+            }),
+        ),
+    ];
+    let rows = interleave(cfg, work, cases);
+    table(
+        "dot product over a received FloatVector (4096 f32, in place)",
+        "G elem/s",
+        true,
+        &rows,
+        "scalar loop (strict order)",
+    );
+    let ratio = rows[0].1 / rows[1].1;
+    verdict("in-place dot vs scalar loop", ratio, "vectorized: expect ≥ 2×", ratio >= 2.0);
 }
