@@ -46,6 +46,16 @@
 //! # }
 //! ```
 //!
+//! ## Messages
+//!
+//! `#[psyne::message]` makes a plain struct a message: a layout proven safe
+//! to view in place (no padding, every bit pattern valid), a schema
+//! fingerprint that peers compare before exchanging bytes, and checked views
+//! over bytes from elsewhere. One trailing array `[T]` makes a variable-size
+//! message, sized per record with `reserve_len`. See [`message`](mod@message) for the
+//! rules and [`message::types`] for the built-in vectors, matrices,
+//! quantized and complex vectors, tensors and sparse matrices.
+//!
 //! ## Patterns
 //!
 //! | builder method | sender | receiver | each message goes to |
@@ -84,6 +94,8 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `macros` | yes | `#[psyne::message]` (re-exported from `psyne-macros`) |
+//! | `half` | no | `f16`/`bf16` message fields and [`Tensor`](message::types::Tensor) views |
+//! | `ndarray` | no | `ndarray` views of [`DoubleMatrix`](message::types::DoubleMatrix) and [`Tensor`](message::types::Tensor) |
 
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
