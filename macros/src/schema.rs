@@ -92,10 +92,11 @@ pub(crate) fn message_impl(model: &Model) -> TokenStream {
                     .u64(::core::mem::size_of::<#elem>() as u64)
                 },
                 quote! {
-                    ::core::option::Option::Some(#krate::message::Tail::new(
+                    ::core::option::Option::Some(#krate::message::Field::new(
                         #field_name,
                         #elem_name,
                         <#elem as #krate::message::Wire>::TYPE_FINGERPRINT,
+                        <#ident as #krate::Message>::HEADER_SIZE,
                         ::core::mem::size_of::<#elem>(),
                     ))
                 },

@@ -44,7 +44,7 @@ mod wire;
 
 pub use error::ViewError;
 pub use registry::{Registry, RegistryError};
-pub use schema::{Field, Fingerprint, Schema, SchemaId, Tail, WIRE_FORMAT, fnv1a, id_of};
+pub use schema::{Field, Fingerprint, Schema, SchemaId, WIRE_FORMAT, fnv1a, id_of};
 pub use wire::{Wire, le};
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -213,7 +213,7 @@ unsafe impl<E: Wire> Message for [E] {
         0,
         align_of::<E>(),
         &[],
-        Some(Tail::new("", "E", E::TYPE_FINGERPRINT, size_of::<E>())),
+        Some(Field::new("", "E", E::TYPE_FINGERPRINT, 0, size_of::<E>())),
     );
     const HEADER_SIZE: usize = 0;
     const ALIGN: usize = align_of::<E>();

@@ -131,7 +131,9 @@ pub const fn id_of(name: &str) -> u32 {
     fnv1a(name.as_bytes()) as u32
 }
 
-/// One field of a message's sized part, as the schema records it.
+/// One field of a message, as the schema records it: a field of the sized
+/// part, or the trailing array (whose [`offset`](Self::offset) is where the
+/// array starts and whose [`size`](Self::size) is one element's).
 ///
 /// # Examples
 ///
@@ -232,85 +234,6 @@ impl Field {
     }
 }
 
-/// The trailing array of a variable-size message, as the schema records it.
-///
-/// # Examples
-///
-/// ```
-/// #[psyne::message]
-/// struct V { n: u32, data: [f32] }
-/// let tail = <V as psyne::Message>::SCHEMA.tail().unwrap();
-/// assert_eq!((tail.ty(), tail.size()), ("f32", 4));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Tail {
-    name: &'static str,
-    ty: &'static str,
-    fingerprint: u64,
-    size: usize,
-}
-
-impl Tail {
-    /// Describes a trailing array; used by `#[psyne::message]`.
-    #[doc(hidden)]
-    pub const fn new(name: &'static str, ty: &'static str, fingerprint: u64, size: usize) -> Self {
-        Self { name, ty, fingerprint, size }
-    }
-
-    /// The trailing field's name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// #[psyne::message]
-    /// struct V { n: u16, samples: [i16] }
-    /// assert_eq!(<V as psyne::Message>::SCHEMA.tail().unwrap().name(), "samples");
-    /// ```
-    pub const fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// The element type as written in the source.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// #[psyne::message]
-    /// struct V { n: u32, data: [[f32; 2]] }
-    /// assert_eq!(<V as psyne::Message>::SCHEMA.tail().unwrap().ty(), "[f32; 2]");
-    /// ```
-    pub const fn ty(&self) -> &'static str {
-        self.ty
-    }
-
-    /// The element type's fingerprint.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use psyne::message::Wire;
-    /// #[psyne::message]
-    /// struct V { n: u32, data: [f32] }
-    /// assert_eq!(<V as psyne::Message>::SCHEMA.tail().unwrap().fingerprint(), f32::TYPE_FINGERPRINT);
-    /// ```
-    pub const fn fingerprint(&self) -> u64 {
-        self.fingerprint
-    }
-
-    /// Size of one element in bytes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// #[psyne::message]
-    /// struct V { n: u64, data: [f64] }
-    /// assert_eq!(<V as psyne::Message>::SCHEMA.tail().unwrap().size(), 8);
-    /// ```
-    pub const fn size(&self) -> usize {
-        self.size
-    }
-}
-
 /// A message's schema: its identity and field table.
 ///
 /// Every [`Message`](super::Message) has one (`T::SCHEMA`). Peers in other
@@ -338,7 +261,7 @@ pub struct Schema {
     header_size: usize,
     align: usize,
     fields: &'static [Field],
-    tail: Option<Tail>,
+    tail: Option<Field>,
 }
 
 impl Schema {
@@ -354,7 +277,7 @@ impl Schema {
         header_size: usize,
         align: usize,
         fields: &'static [Field],
-        tail: Option<Tail>,
+        tail: Option<Field>,
     ) -> Self {
         Self { name, version, id, fingerprint, header_size, align, fields, tail }
     }
@@ -450,16 +373,22 @@ impl Schema {
         self.fields
     }
 
-    /// The trailing array, if the message has one.
+    /// The trailing array, if the message has one: its name, element type
+    /// and fingerprint, where it starts, and one element's size.
     ///
     /// # Examples
     ///
     /// ```
+    /// #[psyne::message]
+    /// struct V { n: u16, samples: [i16] }
+    /// let tail = <V as psyne::Message>::SCHEMA.tail().unwrap();
+    /// assert_eq!((tail.name(), tail.ty(), tail.offset(), tail.size()), ("samples", "i16", 2, 2));
+    ///
     /// use psyne::Message;
     /// assert!(<[f32]>::SCHEMA.tail().is_some());
     /// assert!(f32::SCHEMA.tail().is_none());
     /// ```
-    pub const fn tail(&self) -> Option<Tail> {
+    pub const fn tail(&self) -> Option<Field> {
         self.tail
     }
 

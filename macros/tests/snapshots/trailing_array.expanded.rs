@@ -57,10 +57,11 @@ unsafe impl ::psyne::Message for Embedding {
             ),
         ],
         ::core::option::Option::Some(
-            ::psyne::message::Tail::new(
+            ::psyne::message::Field::new(
                 "data",
                 "f32",
                 <f32 as ::psyne::message::Wire>::TYPE_FINGERPRINT,
+                <Embedding as ::psyne::Message>::HEADER_SIZE,
                 ::core::mem::size_of::<f32>(),
             ),
         ),
