@@ -67,10 +67,10 @@ fn fingerprints_are_pinned() {
         0xb2ea_6293_f010_556c,
         0x8ed6_1c9b_6a72_2b04,
         0xe7c5_55de_065c_e929,
-        0x45a2_5fac_4f03_40a7,
-        0xc2ca_0f36_2b01_240e,
-        0x40bd_5341_f765_c0b1,
-        0xdbe7_bcca_973d_8ca3,
+        0xfaa6_73aa_647b_c1bb,
+        0x7e90_842c_f641_780a,
+        0x8cfb_8d76_6dae_2656,
+        0x3ff4_0c47_5b0b_edea,
     ];
     assert_eq!(got, want);
 }
@@ -162,6 +162,102 @@ mod variants {
             pub data: [[f32; 2]],
         }
     }
+}
+
+/// The built-in types' wire identities, pinned like the goldens above.
+#[test]
+fn builtin_fingerprints_are_pinned() {
+    use psyne::message::le;
+    use psyne::message::types::*;
+    let got = [
+        FloatVector::FINGERPRINT,
+        DoubleMatrix::FINGERPRINT,
+        Vec3f::FINGERPRINT,
+        Vec4f::FINGERPRINT,
+        Matrix3x3f::FINGERPRINT,
+        Matrix4x4f::FINGERPRINT,
+        Int8Vector::FINGERPRINT,
+        UInt8Vector::FINGERPRINT,
+        Complex32Vector::FINGERPRINT,
+        Complex64Vector::FINGERPRINT,
+        Tensor::FINGERPRINT,
+        SparseMatrix::FINGERPRINT,
+        <le::U32 as Wire>::TYPE_FINGERPRINT,
+        <le::F64 as Wire>::TYPE_FINGERPRINT,
+    ];
+    let want: [u64; 14] = [
+        0x5dba_48ba_20f9_dd51,
+        0x3e5d_7780_9d79_4bc6,
+        0xf92d_c0ab_f270_0918,
+        0xa7e5_c5e3_c842_a873,
+        0xa845_7c49_c10b_a658,
+        0xa7fb_7247_fd6d_a0d2,
+        0x0f9c_f5b4_a34e_e1de,
+        0xb86e_1c2f_c2af_ec34,
+        0x128f_6d83_cf1f_735d,
+        0x9bd3_2bd5_619d_a3e4,
+        0xdfbf_a8c3_00d7_96de,
+        0x367d_1246_75ee_5d3e,
+        0x4f4d_ea5a_f58d_b544,
+        0x1d5a_fb10_e0fb_c323,
+    ];
+    assert_eq!(got, want);
+}
+
+mod nesting {
+    #[psyne::message(name = "n.Inner")]
+    pub struct Inner {
+        pub a: u32,
+    }
+    #[psyne::message(name = "n.Outer")]
+    pub struct Outer {
+        pub inner: Inner,
+    }
+    pub mod changed {
+        #[psyne::message(name = "n.Inner")]
+        pub struct Inner {
+            pub a: i32,
+        }
+        #[psyne::message(name = "n.Outer")]
+        pub struct Outer {
+            pub inner: Inner,
+        }
+    }
+    #[psyne::message(name = "n.Tail")]
+    pub struct WithTail {
+        pub n: u32,
+        pub data: [u32],
+    }
+    pub mod no_tail {
+        #[psyne::message(name = "n.Tail")]
+        pub struct WithTail {
+            pub n: u32,
+        }
+    }
+    pub mod len_marked {
+        #[psyne::message(name = "n.Tail")]
+        pub struct WithTail {
+            #[psyne(len)]
+            pub n: u32,
+            pub data: [u32],
+        }
+    }
+    pub mod bounded {
+        #[psyne::message(name = "n.Tail", max_elems = 16)]
+        pub struct WithTail {
+            pub n: u32,
+            pub data: [u32],
+        }
+    }
+}
+
+#[test]
+fn fingerprints_follow_nested_types_and_the_tail() {
+    use nesting::*;
+    assert_ne!(Outer::FINGERPRINT, changed::Outer::FINGERPRINT, "a nested field's type changed");
+    assert_ne!(WithTail::FINGERPRINT, no_tail::WithTail::FINGERPRINT, "trailing array vs none");
+    assert_ne!(WithTail::FINGERPRINT, len_marked::WithTail::FINGERPRINT, "`len` mirror");
+    assert_ne!(WithTail::FINGERPRINT, bounded::WithTail::FINGERPRINT, "`max_elems`");
 }
 
 #[test]
@@ -337,11 +433,15 @@ fn registry_checks_ids_and_names() {
 /// Messages declared where `core`, `std`, `Option` and `Result` mean
 /// something else: the generated code must not care.
 mod hygiene {
-    #![allow(dead_code)]
+    #![allow(dead_code, non_camel_case_types)]
     mod core {}
     mod std {}
     struct Option;
     struct Result;
+
+    struct usize;
+    struct u64;
+    struct str;
 
     #[psyne::message]
     pub struct Shadowed {
@@ -356,7 +456,44 @@ mod hygiene {
     fn shadowed_names_do_not_leak_into_generated_code() {
         use psyne::Message;
         assert_eq!(Shadowed::HEADER_SIZE, 12);
+        assert_eq!(Shadowed::byte_len(2), 20);
         assert_eq!(Shadowed::SCHEMA.fields()[0].ty(), "::core::primitive::u32");
+    }
+}
+
+/// A `validate` hook called `elems`, a user message called `Box`, a `len`
+/// field whose type is in parentheses: names the generated code must not
+/// trip over.
+mod awkward_names {
+    #![allow(dead_code, unused_parens)]
+
+    fn elems(m: &Counted) -> bool {
+        m.n as usize == m.data.len()
+    }
+
+    #[psyne::message(validate = elems)]
+    pub struct Counted {
+        #[psyne(len)]
+        pub n: (u32),
+        pub data: [u32],
+    }
+
+    #[psyne::message]
+    #[derive(Clone, Copy)]
+    pub struct Box {
+        pub ltrb: [f32; 4],
+    }
+
+    #[psyne::message]
+    pub struct Boxes {
+        pub first: Box,
+    }
+
+    #[test]
+    fn awkward_names_compile_and_work() {
+        use psyne::Message;
+        assert_eq!(Counted::MAX_ELEMS, u32::MAX as usize);
+        assert_eq!(Boxes::HEADER_SIZE, 16);
     }
 }
 

@@ -14,8 +14,9 @@ use crate::{repr, schema, views};
 
 /// One field of the sized part.
 pub(crate) struct Field {
-    /// The field's doc comments (copied to the header twin).
-    pub(crate) docs: Vec<syn::Attribute>,
+    /// The field's attributes but the `#[psyne(...)]` helpers (copied to
+    /// the header twin).
+    pub(crate) attrs: Vec<syn::Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) ident: Ident,
     pub(crate) ty: Type,
@@ -38,8 +39,9 @@ pub(crate) struct Model {
     /// The `#[psyne(len)]` field: name and type.
     pub(crate) len: Option<(Ident, Type)>,
     pub(crate) container: Container,
-    /// The struct's `#[derive]`s (copied to the header twin).
-    pub(crate) derives: Vec<syn::Attribute>,
+    /// The struct's attributes other than docs and `repr` (copied to the
+    /// header twin, so its derives see the same helper attributes).
+    pub(crate) twin_attrs: Vec<syn::Attribute>,
 }
 
 /// Expands `#[psyne::message(attr)]` on `item`: the message and its
@@ -100,12 +102,14 @@ fn expand(attr: TokenStream, s: &ItemStruct) -> syn::Result<TokenStream> {
     if !has_repr {
         out.attrs.insert(0, syn::parse_quote!(#[repr(C)]));
     }
-    let zc = zerocopy_derives(&model.krate);
+    // The derives go last, so they see every attribute of the item,
+    // including what attribute macros after this one add (a `repr(align)`
+    // that zerocopy must know of).
+    out.attrs.extend(zerocopy_derives(&model.krate));
     let message_impl = schema::message_impl(&model);
     let assertions = schema::assertions(&model);
     let views = views::generate(&model);
     Ok(quote! {
-        #zc
         #out
         #message_impl
         #assertions
@@ -114,17 +118,19 @@ fn expand(attr: TokenStream, s: &ItemStruct) -> syn::Result<TokenStream> {
 }
 
 /// The zerocopy derives, pointed at `<krate>::__private::zerocopy`.
-pub(crate) fn zerocopy_derives(krate: &Path) -> TokenStream {
+pub(crate) fn zerocopy_derives(krate: &Path) -> [syn::Attribute; 2] {
     let zc_path = format!("{}::__private::zerocopy", krate.to_token_stream()).replace(' ', "");
-    quote! {
-        #[derive(
-            #krate::__private::zerocopy::FromBytes,
-            #krate::__private::zerocopy::IntoBytes,
-            #krate::__private::zerocopy::KnownLayout,
-            #krate::__private::zerocopy::Immutable,
-        )]
-        #[zerocopy(crate = #zc_path)]
-    }
+    [
+        syn::parse_quote! {
+            #[derive(
+                #krate::__private::zerocopy::FromBytes,
+                #krate::__private::zerocopy::IntoBytes,
+                #krate::__private::zerocopy::KnownLayout,
+                #krate::__private::zerocopy::Immutable,
+            )]
+        },
+        syn::parse_quote!(#[zerocopy(crate = #zc_path)]),
+    ]
 }
 
 fn model(s: &ItemStruct, container: Container, errors: &mut Errors) -> Option<Model> {
@@ -205,8 +211,15 @@ fn model(s: &ItemStruct, container: Container, errors: &mut Errors) -> Option<Mo
             }
         }
         let schema_name = args.rename.as_ref().map_or_else(|| ident.to_string(), LitStr::value);
-        let docs = f.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned().collect();
-        fields.push(Field { docs, vis: f.vis.clone(), ident, ty: f.ty.clone(), schema_name, args });
+        let attrs = f.attrs.iter().filter(|a| !attrs::is_helper(a)).cloned().collect();
+        fields.push(Field {
+            attrs,
+            vis: f.vis.clone(),
+            ident,
+            ty: f.ty.clone(),
+            schema_name,
+            args,
+        });
     }
     if let (Some((_, _, span)), None) = (&len, &tail) {
         errors.push(len_error(*span));
@@ -219,7 +232,19 @@ fn model(s: &ItemStruct, container: Container, errors: &mut Errors) -> Option<Mo
     }
     let krate = container.krate.clone().unwrap_or_else(|| syn::parse_quote!(::psyne));
     let name = container.name.as_ref().map_or_else(|| s.ident.to_string(), LitStr::value);
-    let derives = s.attrs.iter().filter(|a| a.path().is_ident("derive")).cloned().collect();
+    let twin_attrs = s
+        .attrs
+        .iter()
+        .filter(|a| !a.path().is_ident("doc") && !a.path().is_ident("repr"))
+        .cloned()
+        .collect();
+    if let (true, Some((_, elem))) = (repr::is_transparent(&s.attrs), &tail) {
+        errors.push(syn::Error::new_spanned(
+            elem,
+            "`repr(transparent)` cannot have a trailing array; drop `repr(transparent)` (the \
+             message is `repr(C)` by default)",
+        ));
+    }
     Some(Model {
         ident: s.ident.clone(),
         vis: s.vis.clone(),
@@ -231,7 +256,7 @@ fn model(s: &ItemStruct, container: Container, errors: &mut Errors) -> Option<Mo
         tail,
         len: len.map(|(i, t, _)| (i, t)),
         container,
-        derives,
+        twin_attrs,
     })
 }
 
@@ -289,7 +314,11 @@ fn check_wire_literal(ty: &Type, errors: &mut Errors) {
         Type::Group(g) => return check_wire_literal(&g.elem, errors),
         Type::Paren(p) => return check_wire_literal(&p.elem, errors),
         Type::Path(p) if p.qself.is_none() => {
-            let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let Some(seg) = p.path.segments.last() else { return };
+            let last = seg.ident.to_string();
+            // Containers only when written with their type argument: a
+            // user's own message may well be called `Box`.
+            let generic = !seg.arguments.is_none();
             match last.as_str() {
                 "usize" | "isize" => Some(format!(
                     "`{last}` has a platform-dependent size; use `{}32` or `{}64`",
@@ -298,7 +327,7 @@ fn check_wire_literal(ty: &Type, errors: &mut Errors) {
                 )),
                 "bool" => Some("`bool` has invalid bit patterns; use `u8` (0 or 1)".to_owned()),
                 "char" => Some("`char` has invalid bit patterns; use `u32`".to_owned()),
-                "Vec" => Some(
+                "Vec" if generic => Some(
                     "`Vec` points into process-local heap; use a trailing array `[T]`".to_owned(),
                 ),
                 "String" => Some(
@@ -306,10 +335,10 @@ fn check_wire_literal(ty: &Type, errors: &mut Errors) {
                      trailing `[u8]`"
                         .to_owned(),
                 ),
-                "Box" | "Rc" | "Arc" => {
+                "Box" | "Rc" | "Arc" if generic => {
                     Some(format!("`{last}` points into process-local heap; store the value itself"))
                 }
-                "Option" => Some(
+                "Option" if generic => Some(
                     "`Option` has no fixed wire layout; use a flag field or a sentinel value"
                         .to_owned(),
                 ),

@@ -45,3 +45,11 @@ pub(crate) fn check(attrs: &[Attribute], errors: &mut Errors) -> bool {
     }
     !kinds.is_empty()
 }
+
+/// Whether the struct is `repr(transparent)`.
+pub(crate) fn is_transparent(attrs: &[Attribute]) -> bool {
+    attrs.iter().filter(|a| a.path().is_ident("repr")).any(|a| {
+        a.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            .is_ok_and(|metas| metas.iter().any(|m| m.path().is_ident("transparent")))
+    })
+}

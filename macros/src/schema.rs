@@ -49,13 +49,16 @@ pub(crate) fn message_impl(model: &Model) -> TokenStream {
         None => quote!(#krate::message::id_of(#name)),
     };
     let n_fields = model.fields.len() as u64;
+    let len_index = model.len.as_ref().map_or(u64::MAX, |(len, _)| {
+        model.fields.iter().position(|f| f.ident == *len).map_or(u64::MAX, |i| i as u64)
+    });
     let steps = model.fields.iter().map(|f| {
         let (field, ty, schema_name) = (&f.ident, &f.ty, &f.schema_name);
         quote! {
             .str(#schema_name)
             .u64(<#ty as #krate::message::Wire>::TYPE_FINGERPRINT)
-            .u64(::core::mem::offset_of!(#ident, #field) as u64)
-            .u64(::core::mem::size_of::<#ty>() as u64)
+            .u64(::core::mem::offset_of!(#ident, #field) as ::core::primitive::u64)
+            .u64(::core::mem::size_of::<#ty>() as ::core::primitive::u64)
         }
     });
     let table = model.fields.iter().map(|f| {
@@ -76,12 +79,12 @@ pub(crate) fn message_impl(model: &Model) -> TokenStream {
             let field_name = field.to_string();
             let elem_name = type_string(elem);
             let user_max = match model.container.max_elems {
-                Some((n, _)) => quote!(#n as usize),
-                None => quote!(usize::MAX),
+                Some((n, _)) => quote!(#n as ::core::primitive::usize),
+                None => quote!(::core::primitive::usize::MAX),
             };
             let max = match &model.len {
                 Some((_, len_ty)) => {
-                    quote!(#krate::__private::min_of(&[#user_max, #len_ty::MAX as usize]))
+                    quote!(#krate::__private::min_of(&[#user_max, <#len_ty>::MAX as ::core::primitive::usize]))
                 }
                 None => user_max,
             };
@@ -89,7 +92,7 @@ pub(crate) fn message_impl(model: &Model) -> TokenStream {
                 quote! {
                     .str("tail")
                     .u64(<#elem as #krate::message::Wire>::TYPE_FINGERPRINT)
-                    .u64(::core::mem::size_of::<#elem>() as u64)
+                    .u64(::core::mem::size_of::<#elem>() as ::core::primitive::u64)
                 },
                 quote! {
                     ::core::option::Option::Some(#krate::message::Field::new(
@@ -117,10 +120,10 @@ pub(crate) fn message_impl(model: &Model) -> TokenStream {
     let init_len = model.len.as_ref().map(|(field, ty)| {
         quote! {
             #[inline]
-            fn __init_len(&mut self, elems: usize) {
+            fn __init_len(&mut self, __psyne_elems: ::core::primitive::usize) {
                 // `reserve_len` and `init_in` check `elems <= MAX_ELEMS`,
                 // which is at most the field type's maximum.
-                self.#field = elems as #ty;
+                self.#field = __psyne_elems as #ty;
             }
         }
     });
@@ -131,7 +134,7 @@ pub(crate) fn message_impl(model: &Model) -> TokenStream {
             // without padding (asserted below), so it is a wire type; its
             // fingerprint is its schema's.
             unsafe impl #krate::message::Wire for #ident {
-                const TYPE_FINGERPRINT: u64 = <#ident as #krate::Message>::FINGERPRINT;
+                const TYPE_FINGERPRINT: ::core::primitive::u64 = <#ident as #krate::Message>::FINGERPRINT;
             }
         }
     });
@@ -141,16 +144,20 @@ pub(crate) fn message_impl(model: &Model) -> TokenStream {
         // prove that it has no padding, so a record of `n` elements is
         // `HEADER_SIZE + n * size_of::<Elem>()` bytes.
         unsafe impl #krate::Message for #ident {
-            const NAME: &'static str = #name;
-            const VERSION: u32 = #version;
-            const ID: u32 = #id;
-            const FINGERPRINT: u64 = #krate::message::Fingerprint::new()
+            const NAME: &'static ::core::primitive::str = #name;
+            const VERSION: ::core::primitive::u32 = #version;
+            const ID: ::core::primitive::u32 = #id;
+            const FINGERPRINT: ::core::primitive::u64 = #krate::message::Fingerprint::new()
                 .str("message")
                 .str(#name)
-                .u64(#version as u64)
+                .u64(#version as ::core::primitive::u64)
                 .u64(#n_fields)
                 #(#steps)*
                 #tail_step
+                // Which field mirrors the element count, and how many
+                // elements a record may have: peers must agree on both.
+                .u64(#len_index)
+                .u64((#max_elems) as ::core::primitive::u64)
                 .finish();
             const SCHEMA: &'static #krate::message::Schema = &#krate::message::Schema::new(
                 #name,
@@ -162,9 +169,9 @@ pub(crate) fn message_impl(model: &Model) -> TokenStream {
                 &[#(#table),*],
                 #tail_entry,
             );
-            const HEADER_SIZE: usize = #header_size;
-            const ALIGN: usize = #align;
-            const MAX_ELEMS: usize = #max_elems;
+            const HEADER_SIZE: ::core::primitive::usize = #header_size;
+            const ALIGN: ::core::primitive::usize = #align;
+            const MAX_ELEMS: ::core::primitive::usize = #max_elems;
             type Elem = #elem;
             #init_len
             #check
@@ -177,10 +184,10 @@ fn check_fn(model: &Model) -> Option<TokenStream> {
     let krate = &model.krate;
     let len = model.len.as_ref().map(|(field, _)| {
         quote! {
-            if self.#field as u64 != elems as u64 {
+            if self.#field as ::core::primitive::u64 != __psyne_elems as ::core::primitive::u64 {
                 return ::core::result::Result::Err(#krate::message::ViewError::LenMismatch {
-                    field: self.#field as u64,
-                    frame: elems as u64,
+                    field: self.#field as ::core::primitive::u64,
+                    frame: __psyne_elems as ::core::primitive::u64,
                 });
             }
         }
@@ -191,18 +198,18 @@ fn check_fn(model: &Model) -> Option<TokenStream> {
             quote!(#path).to_string().replace(' ', "")
         );
         quote! {
-            #krate::__private::Validation::into_view_result(#path(self), #reason)?;
+            #krate::__private::Validation::into_view_result((#path)(self), #reason)?;
         }
     });
     if len.is_none() && validate.is_none() {
         return None;
     }
-    let unused = len.is_none().then(|| quote!(let _ = elems;));
+    let unused = len.is_none().then(|| quote!(let _ = __psyne_elems;));
     Some(quote! {
         #[inline]
         fn __check(
             &self,
-            elems: usize,
+            __psyne_elems: ::core::primitive::usize,
         ) -> ::core::result::Result<(), #krate::message::ViewError> {
             #unused
             #len
@@ -227,6 +234,9 @@ pub(crate) fn assertions(model: &Model) -> TokenStream {
     for f in &model.fields {
         let ty = &f.ty;
         checks.push(quote_spanned!(ty.span()=> #p::assert_wire::<#ty>();));
+        if f.args.len.is_some() {
+            checks.push(quote_spanned!(ty.span()=> #p::assert_len_field::<#ty>();));
+        }
         if let Some((offset, span)) = f.args.offset {
             let field = &f.ident;
             let offset = offset as usize;
@@ -244,9 +254,9 @@ pub(crate) fn assertions(model: &Model) -> TokenStream {
     };
     // Named once, used by several checks.
     let locals = quote! {
-        const __PSYNE_ALIGN: usize = #align;
-        const __PSYNE_HEADER_SIZE: usize = #header_size;
-        const __PSYNE_FIELD_BYTES: usize = #sum;
+        const __PSYNE_ALIGN: ::core::primitive::usize = #align;
+        const __PSYNE_HEADER_SIZE: ::core::primitive::usize = #header_size;
+        const __PSYNE_FIELD_BYTES: ::core::primitive::usize = #sum;
     };
     checks.push(quote_spanned! {ident.span()=>
         #p::assert_no_padding::<#ident, { __PSYNE_HEADER_SIZE - __PSYNE_FIELD_BYTES }>();

@@ -26,7 +26,7 @@ fn sized(model: &Model) -> TokenStream {
             /// `ViewError::Misaligned` or `ViewError::TooShort` if the bytes
             /// cannot hold it, `ViewError::Invalid` if its `validate` hook
             /// rejects it.
-            #vis fn view(bytes: &[u8]) -> ::core::result::Result<&Self, #err> {
+            #vis fn view(bytes: &[::core::primitive::u8]) -> ::core::result::Result<&Self, #err> {
                 #krate::message::view::<Self>(bytes, 0)
             }
 
@@ -35,7 +35,7 @@ fn sized(model: &Model) -> TokenStream {
             /// # Errors
             ///
             /// As `view`.
-            #vis fn view_mut(bytes: &mut [u8]) -> ::core::result::Result<&mut Self, #err> {
+            #vis fn view_mut(bytes: &mut [::core::primitive::u8]) -> ::core::result::Result<&mut Self, #err> {
                 #krate::message::view_mut::<Self>(bytes, 0)
             }
         }
@@ -53,8 +53,8 @@ fn trailing(model: &Model) -> TokenStream {
     );
     let fields = model.fields.iter().map(|f| {
         let (fvis, name, ty) = (&f.vis, &f.ident, &f.ty);
-        let docs = f.docs.iter();
-        quote!(#(#docs)* #fvis #name: #ty)
+        let attrs = f.attrs.iter();
+        quote!(#(#attrs)* #fvis #name: #ty)
     });
     let offset_checks = model.fields.iter().map(|f| {
         let name = &f.ident;
@@ -66,14 +66,14 @@ fn trailing(model: &Model) -> TokenStream {
         }
     });
     let zc = zerocopy_derives(krate);
-    let derives = &model.derives;
+    let twin_attrs = &model.twin_attrs;
     let p = quote!(#krate::__private);
     quote! {
         #[doc = #header_doc]
-        #zc
-        #(#derives)*
         #[repr(C)]
         #[allow(dead_code)]
+        #(#twin_attrs)*
+        #(#zc)*
         #vis struct #header {
             #(#fields),*
         }
@@ -98,7 +98,7 @@ fn trailing(model: &Model) -> TokenStream {
             /// cannot hold it, `ViewError::LenMismatch` if its `len` field
             /// disagrees with `elems`, `ViewError::Invalid` if its invariant
             /// does not hold.
-            #vis fn view(bytes: &[u8], elems: usize) -> ::core::result::Result<&Self, #err> {
+            #vis fn view(bytes: &[::core::primitive::u8], elems: ::core::primitive::usize) -> ::core::result::Result<&Self, #err> {
                 #krate::message::view::<Self>(bytes, elems)
             }
 
@@ -108,8 +108,8 @@ fn trailing(model: &Model) -> TokenStream {
             ///
             /// As `view`.
             #vis fn view_mut(
-                bytes: &mut [u8],
-                elems: usize,
+                bytes: &mut [::core::primitive::u8],
+                elems: ::core::primitive::usize,
             ) -> ::core::result::Result<&mut Self, #err> {
                 #krate::message::view_mut::<Self>(bytes, elems)
             }
@@ -122,21 +122,21 @@ fn trailing(model: &Model) -> TokenStream {
             ///
             /// As `view`, except `LenMismatch` and `Invalid`.
             #vis fn init_in(
-                bytes: &mut [u8],
-                elems: usize,
+                bytes: &mut [::core::primitive::u8],
+                elems: ::core::primitive::usize,
             ) -> ::core::result::Result<&mut Self, #err> {
                 #krate::message::init_in::<Self>(bytes, elems)
             }
 
             /// Size in bytes of this message with `elems` trailing elements
             /// (saturating at `usize::MAX`).
-            #vis const fn byte_len(elems: usize) -> usize {
+            #vis const fn byte_len(elems: ::core::primitive::usize) -> ::core::primitive::usize {
                 let tail = elems.saturating_mul(::core::mem::size_of::<#elem>());
                 <Self as #krate::Message>::HEADER_SIZE.saturating_add(tail)
             }
 
             /// The number of trailing elements.
-            #vis fn elems(&self) -> usize {
+            #vis fn elems(&self) -> ::core::primitive::usize {
                 self.#tail.len()
             }
 

@@ -53,6 +53,17 @@ pub const fn min_of(xs: &[usize]) -> usize {
     min
 }
 
+#[diagnostic::on_unimplemented(
+    message = "`len` must be one `u16`/`u32`/`u64` field of a message with a trailing array; \
+               `{Self}` is not one of those",
+    label = "not `u16`, `u32` or `u64`"
+)]
+pub trait LenField {}
+impl LenField for u16 {}
+impl LenField for u32 {}
+impl LenField for u64 {}
+pub const fn assert_len_field<T: LenField>() {}
+
 /// Holds for wire types; the `Wire` trait's own diagnostic explains.
 pub const fn assert_wire<T: Wire>() {}
 

@@ -8,6 +8,12 @@
 //! the schema [fingerprint](Message::FINGERPRINT) that peers compare before
 //! exchanging bytes, and generates checked views over foreign bytes.
 //!
+//! Checked views are for bytes from elsewhere: another process, a socket, a
+//! file. Records that a channel's own senders wrote in this process reach
+//! receivers without being checked again (their layout is proven by the
+//! types); the `len` mirror and `validate` hooks run on checked views.
+//! Accessors of the built-in types never panic on inconsistent contents.
+//!
 //! Primitive numbers, arrays of them and slices of them (`[f32]`, raw
 //! `[u8]`) are messages too, and [`types`] has the built-in vectors,
 //! matrices, quantized and complex vectors, tensors and sparse matrices.
@@ -458,6 +464,12 @@ pub fn init_in<T: Message + ?Sized>(bytes: &mut [u8], elems: usize) -> Result<&m
 /// A view without the checks of [`view`], for the hot path after a
 /// channel-level handshake has established what the bytes are.
 ///
+/// # Panics
+///
+/// If the caller's guarantees do not hold and the bytes cannot hold a `T`
+/// (psyne still lets zerocopy check size and alignment; the contract
+/// reserves the right to skip that in a future version).
+///
 /// # Safety
 ///
 /// The caller guarantees that:
@@ -480,14 +492,15 @@ pub fn init_in<T: Message + ?Sized>(bytes: &mut [u8], elems: usize) -> Result<&m
 /// assert_eq!(v, [5, 6]);
 /// ```
 pub unsafe fn view_unchecked<T: Message + ?Sized>(bytes: &[u8], elems: usize) -> &T {
-    let found = byte_len::<T>(elems).and_then(|needed| {
-        <T::PointerMetadata as ElemCount>::view::<T>(bytes.get(..needed)?, elems)
-    });
-    debug_assert!(found.is_some(), "view_unchecked: the caller's guarantees do not hold");
-    // SAFETY: the caller guarantees the alignment, the length and the
-    // element count, which are all zerocopy's conversion checks, so `found`
-    // is `Some`.
-    unsafe { found.unwrap_unchecked() }
+    // zerocopy's conversion still checks size and alignment (cheap, and the
+    // only thing between a wrong `Message::ALIGN` and undefined behaviour);
+    // what this skips is the element bound, the `len` mirror and the
+    // message's invariant.
+    let needed = byte_len::<T>(elems).unwrap_or(usize::MAX);
+    match bytes.get(..needed).and_then(|b| <T::PointerMetadata as ElemCount>::view::<T>(b, elems)) {
+        Some(v) => v,
+        None => layout_bug::<T>(bytes.len(), elems),
+    }
 }
 
 /// A mutable view without checks; see [`view_unchecked`].
@@ -507,12 +520,14 @@ pub unsafe fn view_unchecked<T: Message + ?Sized>(bytes: &[u8], elems: usize) ->
 /// assert_eq!(words, [1, 0]);
 /// ```
 pub unsafe fn view_mut_unchecked<T: Message + ?Sized>(bytes: &mut [u8], elems: usize) -> &mut T {
-    let found = byte_len::<T>(elems).and_then(|needed| {
-        <T::PointerMetadata as ElemCount>::view_mut::<T>(bytes.get_mut(..needed)?, elems)
-    });
-    debug_assert!(found.is_some(), "view_mut_unchecked: the caller's guarantees do not hold");
-    // SAFETY: as in `view_unchecked`.
-    unsafe { found.unwrap_unchecked() }
+    let (len, needed) = (bytes.len(), byte_len::<T>(elems).unwrap_or(usize::MAX));
+    match bytes
+        .get_mut(..needed)
+        .and_then(|b| <T::PointerMetadata as ElemCount>::view_mut::<T>(b, elems))
+    {
+        Some(v) => v,
+        None => layout_bug::<T>(len, elems),
+    }
 }
 
 /// `&T` over a record's bytes.

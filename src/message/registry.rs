@@ -224,7 +224,7 @@ impl Registry {
 /// A [`Registry`](crate::message::Registry) of message types whose ids and
 /// names are checked to be pairwise distinct at compile time.
 ///
-/// Use it in a `const` so the check happens during compilation.
+/// The check runs during compilation wherever the macro is used.
 ///
 /// # Examples
 ///
@@ -247,11 +247,13 @@ impl Registry {
 ///     #[psyne::message(name = "demo.Ping")]
 ///     pub struct Ping { seq: u32 }
 /// }
-/// const PROTOCOL: psyne::message::Registry = psyne::registry!(Ping, again::Ping);
+/// let protocol = psyne::registry!(Ping, again::Ping);
 /// ```
 #[macro_export]
 macro_rules! registry {
     ($($ty:ty),+ $(,)?) => {
-        $crate::message::Registry::checked(&[$(<$ty as $crate::Message>::SCHEMA),+])
+        // An inline `const` block: the check runs at compile time wherever
+        // the macro is used, in a `let` as in a `const`.
+        const { $crate::message::Registry::checked(&[$(<$ty as $crate::Message>::SCHEMA),+]) }
     };
 }

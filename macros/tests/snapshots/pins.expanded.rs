@@ -1,3 +1,4 @@
+#[repr(C)]
 #[derive(
     my_psyne::__private::zerocopy::FromBytes,
     my_psyne::__private::zerocopy::IntoBytes,
@@ -5,28 +6,29 @@
     my_psyne::__private::zerocopy::Immutable,
 )]
 #[zerocopy(crate = "my_psyne::__private::zerocopy")]
-#[repr(C)]
 struct Pinned {
     a: u32,
     b: u32,
 }
 unsafe impl my_psyne::Message for Pinned {
-    const NAME: &'static str = "Pinned";
-    const VERSION: u32 = 0u32;
-    const ID: u32 = 7u32;
-    const FINGERPRINT: u64 = my_psyne::message::Fingerprint::new()
+    const NAME: &'static ::core::primitive::str = "Pinned";
+    const VERSION: ::core::primitive::u32 = 0u32;
+    const ID: ::core::primitive::u32 = 7u32;
+    const FINGERPRINT: ::core::primitive::u64 = my_psyne::message::Fingerprint::new()
         .str("message")
         .str("Pinned")
-        .u64(0u32 as u64)
+        .u64(0u32 as ::core::primitive::u64)
         .u64(2u64)
         .str("a")
         .u64(<u32 as my_psyne::message::Wire>::TYPE_FINGERPRINT)
-        .u64(::core::mem::offset_of!(Pinned, a) as u64)
-        .u64(::core::mem::size_of::<u32>() as u64)
+        .u64(::core::mem::offset_of!(Pinned, a) as ::core::primitive::u64)
+        .u64(::core::mem::size_of::<u32>() as ::core::primitive::u64)
         .str("b")
         .u64(<u32 as my_psyne::message::Wire>::TYPE_FINGERPRINT)
-        .u64(::core::mem::offset_of!(Pinned, b) as u64)
-        .u64(::core::mem::size_of::<u32>() as u64)
+        .u64(::core::mem::offset_of!(Pinned, b) as ::core::primitive::u64)
+        .u64(::core::mem::size_of::<u32>() as ::core::primitive::u64)
+        .u64(18446744073709551615u64)
+        .u64((0usize) as ::core::primitive::u64)
         .finish();
     const SCHEMA: &'static my_psyne::message::Schema = &my_psyne::message::Schema::new(
         "Pinned",
@@ -53,19 +55,21 @@ unsafe impl my_psyne::Message for Pinned {
         ],
         ::core::option::Option::None,
     );
-    const HEADER_SIZE: usize = ::core::mem::size_of::<Pinned>();
-    const ALIGN: usize = ::core::mem::align_of::<Pinned>();
-    const MAX_ELEMS: usize = 0usize;
+    const HEADER_SIZE: ::core::primitive::usize = ::core::mem::size_of::<Pinned>();
+    const ALIGN: ::core::primitive::usize = ::core::mem::align_of::<Pinned>();
+    const MAX_ELEMS: ::core::primitive::usize = 0usize;
     type Elem = ();
 }
 unsafe impl my_psyne::message::Wire for Pinned {
-    const TYPE_FINGERPRINT: u64 = <Pinned as my_psyne::Message>::FINGERPRINT;
+    const TYPE_FINGERPRINT: ::core::primitive::u64 = <Pinned as my_psyne::Message>::FINGERPRINT;
 }
 const _: () = {
-    const __PSYNE_ALIGN: usize = ::core::mem::align_of::<Pinned>();
-    const __PSYNE_HEADER_SIZE: usize = ::core::mem::size_of::<Pinned>();
-    const __PSYNE_FIELD_BYTES: usize = 0usize + ::core::mem::size_of::<u32>()
-        + ::core::mem::size_of::<u32>();
+    const __PSYNE_ALIGN: ::core::primitive::usize = ::core::mem::align_of::<Pinned>();
+    const __PSYNE_HEADER_SIZE: ::core::primitive::usize = ::core::mem::size_of::<
+        Pinned,
+    >();
+    const __PSYNE_FIELD_BYTES: ::core::primitive::usize = 0usize
+        + ::core::mem::size_of::<u32>() + ::core::mem::size_of::<u32>();
     my_psyne::__private::assert_wire::<u32>();
     my_psyne::__private::assert_wire::<u32>();
     my_psyne::__private::assert_offset::<
@@ -108,7 +112,7 @@ impl Pinned {
     /// cannot hold it, `ViewError::Invalid` if its `validate` hook
     /// rejects it.
     fn view(
-        bytes: &[u8],
+        bytes: &[::core::primitive::u8],
     ) -> ::core::result::Result<&Self, my_psyne::message::ViewError> {
         my_psyne::message::view::<Self>(bytes, 0)
     }
@@ -118,7 +122,7 @@ impl Pinned {
     ///
     /// As `view`.
     fn view_mut(
-        bytes: &mut [u8],
+        bytes: &mut [::core::primitive::u8],
     ) -> ::core::result::Result<&mut Self, my_psyne::message::ViewError> {
         my_psyne::message::view_mut::<Self>(bytes, 0)
     }

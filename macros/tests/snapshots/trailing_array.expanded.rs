@@ -1,3 +1,4 @@
+#[repr(C)]
 #[derive(
     ::psyne::__private::zerocopy::FromBytes,
     ::psyne::__private::zerocopy::IntoBytes,
@@ -5,7 +6,6 @@
     ::psyne::__private::zerocopy::Immutable,
 )]
 #[zerocopy(crate = "::psyne::__private::zerocopy")]
-#[repr(C)]
 pub struct Embedding {
     /// Batch index.
     pub batch: u32,
@@ -13,25 +13,34 @@ pub struct Embedding {
     pub data: [f32],
 }
 unsafe impl ::psyne::Message for Embedding {
-    const NAME: &'static str = "ml.Embedding";
-    const VERSION: u32 = 1u32;
-    const ID: u32 = ::psyne::message::id_of("ml.Embedding");
-    const FINGERPRINT: u64 = ::psyne::message::Fingerprint::new()
+    const NAME: &'static ::core::primitive::str = "ml.Embedding";
+    const VERSION: ::core::primitive::u32 = 1u32;
+    const ID: ::core::primitive::u32 = ::psyne::message::id_of("ml.Embedding");
+    const FINGERPRINT: ::core::primitive::u64 = ::psyne::message::Fingerprint::new()
         .str("message")
         .str("ml.Embedding")
-        .u64(1u32 as u64)
+        .u64(1u32 as ::core::primitive::u64)
         .u64(2u64)
         .str("batch")
         .u64(<u32 as ::psyne::message::Wire>::TYPE_FINGERPRINT)
-        .u64(::core::mem::offset_of!(Embedding, batch) as u64)
-        .u64(::core::mem::size_of::<u32>() as u64)
+        .u64(::core::mem::offset_of!(Embedding, batch) as ::core::primitive::u64)
+        .u64(::core::mem::size_of::<u32>() as ::core::primitive::u64)
         .str("len")
         .u64(<u32 as ::psyne::message::Wire>::TYPE_FINGERPRINT)
-        .u64(::core::mem::offset_of!(Embedding, len) as u64)
-        .u64(::core::mem::size_of::<u32>() as u64)
+        .u64(::core::mem::offset_of!(Embedding, len) as ::core::primitive::u64)
+        .u64(::core::mem::size_of::<u32>() as ::core::primitive::u64)
         .str("tail")
         .u64(<f32 as ::psyne::message::Wire>::TYPE_FINGERPRINT)
-        .u64(::core::mem::size_of::<f32>() as u64)
+        .u64(::core::mem::size_of::<f32>() as ::core::primitive::u64)
+        .u64(1u64)
+        .u64(
+            (::psyne::__private::min_of(
+                &[
+                    1024u64 as ::core::primitive::usize,
+                    <u32>::MAX as ::core::primitive::usize,
+                ],
+            )) as ::core::primitive::u64,
+        )
         .finish();
     const SCHEMA: &'static ::psyne::message::Schema = &::psyne::message::Schema::new(
         "ml.Embedding",
@@ -66,55 +75,58 @@ unsafe impl ::psyne::Message for Embedding {
             ),
         ),
     );
-    const HEADER_SIZE: usize = ::core::mem::offset_of!(Embedding, len)
+    const HEADER_SIZE: ::core::primitive::usize = ::core::mem::offset_of!(Embedding, len)
         + ::core::mem::size_of::<u32>();
-    const ALIGN: usize = ::psyne::__private::max_of(
+    const ALIGN: ::core::primitive::usize = ::psyne::__private::max_of(
         &[
             ::core::mem::align_of::<f32>(),
             ::core::mem::align_of::<u32>(),
             ::core::mem::align_of::<u32>(),
         ],
     );
-    const MAX_ELEMS: usize = ::psyne::__private::min_of(
-        &[1024u64 as usize, u32::MAX as usize],
+    const MAX_ELEMS: ::core::primitive::usize = ::psyne::__private::min_of(
+        &[1024u64 as ::core::primitive::usize, <u32>::MAX as ::core::primitive::usize],
     );
     type Elem = f32;
     #[inline]
-    fn __init_len(&mut self, elems: usize) {
-        self.len = elems as u32;
+    fn __init_len(&mut self, __psyne_elems: ::core::primitive::usize) {
+        self.len = __psyne_elems as u32;
     }
     #[inline]
     fn __check(
         &self,
-        elems: usize,
+        __psyne_elems: ::core::primitive::usize,
     ) -> ::core::result::Result<(), ::psyne::message::ViewError> {
-        if self.len as u64 != elems as u64 {
+        if self.len as ::core::primitive::u64 != __psyne_elems as ::core::primitive::u64
+        {
             return ::core::result::Result::Err(::psyne::message::ViewError::LenMismatch {
-                field: self.len as u64,
-                frame: elems as u64,
+                field: self.len as ::core::primitive::u64,
+                frame: __psyne_elems as ::core::primitive::u64,
             });
         }
         ::psyne::__private::Validation::into_view_result(
-            check(self),
+            (check)(self),
             "the `validate` hook `check` rejected the message",
         )?;
         ::core::result::Result::Ok(())
     }
 }
 const _: () = {
-    const __PSYNE_ALIGN: usize = ::psyne::__private::max_of(
+    const __PSYNE_ALIGN: ::core::primitive::usize = ::psyne::__private::max_of(
         &[
             ::core::mem::align_of::<f32>(),
             ::core::mem::align_of::<u32>(),
             ::core::mem::align_of::<u32>(),
         ],
     );
-    const __PSYNE_HEADER_SIZE: usize = ::core::mem::offset_of!(Embedding, len)
-        + ::core::mem::size_of::<u32>();
-    const __PSYNE_FIELD_BYTES: usize = 0usize + ::core::mem::size_of::<u32>()
-        + ::core::mem::size_of::<u32>();
+    const __PSYNE_HEADER_SIZE: ::core::primitive::usize = ::core::mem::offset_of!(
+        Embedding, len
+    ) + ::core::mem::size_of::<u32>();
+    const __PSYNE_FIELD_BYTES: ::core::primitive::usize = 0usize
+        + ::core::mem::size_of::<u32>() + ::core::mem::size_of::<u32>();
     ::psyne::__private::assert_wire::<u32>();
     ::psyne::__private::assert_wire::<u32>();
+    ::psyne::__private::assert_len_field::<u32>();
     ::psyne::__private::assert_no_padding::<
         Embedding,
         { __PSYNE_HEADER_SIZE - __PSYNE_FIELD_BYTES },
@@ -146,6 +158,8 @@ const _: () = {
     );
 };
 ///The sized header of [`Embedding`]: every field but the trailing array, at the same offsets. Read it before the element count is trusted, or upload it on its own.
+#[repr(C)]
+#[allow(dead_code)]
 #[derive(
     ::psyne::__private::zerocopy::FromBytes,
     ::psyne::__private::zerocopy::IntoBytes,
@@ -153,8 +167,6 @@ const _: () = {
     ::psyne::__private::zerocopy::Immutable,
 )]
 #[zerocopy(crate = "::psyne::__private::zerocopy")]
-#[repr(C)]
-#[allow(dead_code)]
 pub struct EmbeddingHeader {
     /// Batch index.
     pub batch: u32,
@@ -189,8 +201,8 @@ impl Embedding {
     /// disagrees with `elems`, `ViewError::Invalid` if its invariant
     /// does not hold.
     pub fn view(
-        bytes: &[u8],
-        elems: usize,
+        bytes: &[::core::primitive::u8],
+        elems: ::core::primitive::usize,
     ) -> ::core::result::Result<&Self, ::psyne::message::ViewError> {
         ::psyne::message::view::<Self>(bytes, elems)
     }
@@ -200,8 +212,8 @@ impl Embedding {
     ///
     /// As `view`.
     pub fn view_mut(
-        bytes: &mut [u8],
-        elems: usize,
+        bytes: &mut [::core::primitive::u8],
+        elems: ::core::primitive::usize,
     ) -> ::core::result::Result<&mut Self, ::psyne::message::ViewError> {
         ::psyne::message::view_mut::<Self>(bytes, elems)
     }
@@ -213,19 +225,19 @@ impl Embedding {
     ///
     /// As `view`, except `LenMismatch` and `Invalid`.
     pub fn init_in(
-        bytes: &mut [u8],
-        elems: usize,
+        bytes: &mut [::core::primitive::u8],
+        elems: ::core::primitive::usize,
     ) -> ::core::result::Result<&mut Self, ::psyne::message::ViewError> {
         ::psyne::message::init_in::<Self>(bytes, elems)
     }
     /// Size in bytes of this message with `elems` trailing elements
     /// (saturating at `usize::MAX`).
-    pub const fn byte_len(elems: usize) -> usize {
+    pub const fn byte_len(elems: ::core::primitive::usize) -> ::core::primitive::usize {
         let tail = elems.saturating_mul(::core::mem::size_of::<f32>());
         <Self as ::psyne::Message>::HEADER_SIZE.saturating_add(tail)
     }
     /// The number of trailing elements.
-    pub fn elems(&self) -> usize {
+    pub fn elems(&self) -> ::core::primitive::usize {
         self.data.len()
     }
     /// The sized header, in place.

@@ -15,7 +15,7 @@ use super::invalid;
 /// let (mut tx, mut rx) = psyne::channel::<DoubleMatrix>().bytes(1 << 16).spsc()?;
 /// let mut m = tx.try_reserve_len(6)?;
 /// m.set_shape(2, 3)?;
-/// m.row_mut(1).copy_from_slice(&[4.0, 5.0, 6.0]);
+/// m.row_mut(1).unwrap().copy_from_slice(&[4.0, 5.0, 6.0]);
 /// m.commit();
 /// let m = rx.try_recv()?;
 /// assert_eq!((m.rows, m.cols, m.get(1, 2)), (2, 3, Some(6.0)));
@@ -95,15 +95,13 @@ impl DoubleMatrix {
         if row >= self.rows || col >= self.cols {
             return None;
         }
-        self.data.get(usize::try_from(row * self.cols + col).ok()?).copied()
+        let i = row.checked_mul(self.cols)?.checked_add(col)?;
+        self.data.get(usize::try_from(i).ok()?).copied()
     }
 
-    /// Row `i` as a slice.
-    ///
-    /// # Panics
-    ///
-    /// If `i` is not below `rows`, or the dimensions disagree with the
-    /// element count (which the checked views rule out).
+    /// Row `i` as a slice; `None` if `i` is not below `rows` or the row
+    /// lies outside the elements (dimensions that disagree with the element
+    /// count, which the checked views rule out).
     ///
     /// # Examples
     ///
@@ -115,19 +113,16 @@ impl DoubleMatrix {
     /// let m = DoubleMatrix::init_in(&mut buf.0, 4)?;
     /// m.set_shape(2, 2)?;
     /// m.data.copy_from_slice(&[1.0, 2.0, 3.0, 4.0]);
-    /// assert_eq!(m.row(1), [3.0, 4.0]);
+    /// assert_eq!(m.row(1), Some(&[3.0, 4.0][..]));
+    /// assert_eq!(m.row(2), None);
     /// # Ok::<(), psyne::message::ViewError>(())
     /// ```
-    pub fn row(&self, i: u64) -> &[f64] {
-        let (start, end) = self.row_range(i);
-        &self.data[start..end]
+    pub fn row(&self, i: u64) -> Option<&[f64]> {
+        let range = self.row_range(i)?;
+        self.data.get(range)
     }
 
-    /// Row `i` as a slice, for writing.
-    ///
-    /// # Panics
-    ///
-    /// As [`row`](Self::row).
+    /// Row `i` as a slice, for writing; `None` as for [`row`](Self::row).
     ///
     /// # Examples
     ///
@@ -138,20 +133,22 @@ impl DoubleMatrix {
     /// let mut buf = Buf([0; 256]);
     /// let m = DoubleMatrix::init_in(&mut buf.0, 4)?;
     /// m.set_shape(2, 2)?;
-    /// m.row_mut(0).fill(7.0);
+    /// m.row_mut(0).unwrap().fill(7.0);
     /// assert_eq!(m.data, [7.0, 7.0, 0.0, 0.0]);
     /// # Ok::<(), psyne::message::ViewError>(())
     /// ```
-    pub fn row_mut(&mut self, i: u64) -> &mut [f64] {
-        let (start, end) = self.row_range(i);
-        &mut self.data[start..end]
+    pub fn row_mut(&mut self, i: u64) -> Option<&mut [f64]> {
+        let range = self.row_range(i)?;
+        self.data.get_mut(range)
     }
 
-    fn row_range(&self, i: u64) -> (usize, usize) {
-        assert!(i < self.rows, "row {i} out of range for a matrix of {} rows", self.rows);
-        let cols = usize::try_from(self.cols).unwrap_or(usize::MAX);
-        let start = usize::try_from(i).unwrap_or(usize::MAX).saturating_mul(cols);
-        (start, start.saturating_add(cols))
+    fn row_range(&self, i: u64) -> Option<std::ops::Range<usize>> {
+        if i >= self.rows {
+            return None;
+        }
+        let start = i.checked_mul(self.cols)?;
+        let end = start.checked_add(self.cols)?;
+        Some(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
     }
 
     /// An `ndarray` view of the matrix.

@@ -74,16 +74,20 @@ macro_rules! quantized {
 
             /// Dequantizes the elements into `dst` (over the shorter length).
             pub fn dequantize_into(&self, dst: &mut [f32]) {
-                let (scale, zp) = (self.scale.get(), self.zero_point.get());
                 for (x, &q) in dst.iter_mut().zip(&self.data) {
-                    *x = (i32::from(q) - zp) as f32 * scale;
+                    *x = self.dequantize(q);
                 }
             }
 
             /// The element at `i`, dequantized.
             pub fn get(&self, i: usize) -> Option<f32> {
-                let q = *self.data.get(i)?;
-                Some((i32::from(q) - self.zero_point.get()) as f32 * self.scale.get())
+                Some(self.dequantize(*self.data.get(i)?))
+            }
+
+            /// `(q - zero_point) * scale`, in `i64` so that no zero point
+            /// (they come from other processes too) can overflow it.
+            fn dequantize(&self, q: $elem) -> f32 {
+                (i64::from(q) - i64::from(self.zero_point.get())) as f32 * self.scale.get()
             }
         }
     };

@@ -1,0 +1,7 @@
+#[psyne::message]
+#[repr(transparent)]
+struct Wrapped {
+    data: [u32],
+}
+
+fn main() {}
