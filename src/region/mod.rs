@@ -4,6 +4,9 @@
 //! region behind `memory://` channels; shared-memory and GPU-visible regions
 //! follow with their transports.
 
+#[cfg(all(feature = "ipc", target_os = "linux"))]
+pub(crate) mod shm;
+
 use std::alloc::{self, Layout};
 use std::fmt;
 use std::ptr::NonNull;

@@ -19,6 +19,8 @@ use std::fmt;
 use crate::channel::{BuildError, Builder, Pattern, Receiver, Scheme, Sender, Uri, UriError};
 use crate::message::{Message, SchemaId};
 
+#[cfg(all(feature = "ipc", target_os = "linux"))]
+pub(crate) mod ipc;
 pub(crate) mod memory;
 
 /// Binding or connecting a channel by URI failed.

@@ -1,0 +1,302 @@
+//! The rendezvous of `ipc://name`: an abstract `SOCK_SEQPACKET` Unix socket
+//! per bound name, peer credentials, and the shared region's descriptor
+//! passed with `SCM_RIGHTS`.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
+use std::os::fd::{BorrowedFd, OwnedFd};
+
+use rustix::net::{
+    AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags, SocketAddrUnix, SocketFlags, SocketType,
+};
+
+/// Prefix of every psyne socket name in the abstract namespace, so that a
+/// host's channels can be listed from `/proc/net/unix`.
+pub(crate) const SOCKET_PREFIX: &str = "psyne/";
+
+/// What went wrong meeting a peer.
+#[derive(Debug)]
+pub(crate) enum HandshakeError {
+    /// Another process has bound the name.
+    AlreadyBound,
+    /// Nobody has bound the name.
+    NotFound,
+    /// The peer runs as another user.
+    PermissionDenied { peer_uid: u32 },
+    /// The peer sent something other than one region descriptor.
+    Protocol(&'static str),
+    /// A system call failed.
+    Io(io::Error),
+}
+
+impl From<io::Error> for HandshakeError {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+impl From<rustix::io::Errno> for HandshakeError {
+    fn from(e: rustix::io::Errno) -> Self {
+        Self::Io(e.into())
+    }
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AlreadyBound => f.write_str("the name is already bound by another channel"),
+            Self::NotFound => f.write_str("no channel is bound under the name"),
+            Self::PermissionDenied { peer_uid } => {
+                write!(f, "the peer runs as user {peer_uid}, not as this process's user")
+            }
+            Self::Protocol(what) => write!(f, "handshake protocol error: {what}"),
+            Self::Io(e) => write!(f, "handshake failed: {e}"),
+        }
+    }
+}
+
+fn address(name: &str) -> io::Result<SocketAddrUnix> {
+    Ok(SocketAddrUnix::new_abstract_name(format!("{SOCKET_PREFIX}{name}").as_bytes())?)
+}
+
+fn seqpacket() -> io::Result<OwnedFd> {
+    Ok(rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::SEQPACKET,
+        SocketFlags::CLOEXEC,
+        None,
+    )?)
+}
+
+/// A connected peer: its socket and who it is.
+#[derive(Debug)]
+pub(crate) struct Peer {
+    pub(crate) sock: OwnedFd,
+    pub(crate) uid: u32,
+    pub(crate) pid: i32,
+}
+
+impl Peer {
+    fn new(sock: OwnedFd) -> Result<Self, HandshakeError> {
+        let cred = rustix::net::sockopt::socket_peercred(&sock)?;
+        let peer = Self { sock, uid: cred.uid.as_raw(), pid: cred.pid.as_raw_nonzero().get() };
+        let own = rustix::process::getuid().as_raw();
+        if peer.uid != own {
+            return Err(HandshakeError::PermissionDenied { peer_uid: peer.uid });
+        }
+        Ok(peer)
+    }
+}
+
+/// The binder's end: owns the name while it lives.
+#[derive(Debug)]
+pub(crate) struct Listener {
+    sock: OwnedFd,
+}
+
+impl Listener {
+    /// Binds `name` in the abstract namespace.
+    pub(crate) fn bind(name: &str) -> Result<Self, HandshakeError> {
+        let sock = seqpacket()?;
+        match rustix::net::bind(&sock, &address(name)?) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::ADDRINUSE) => return Err(HandshakeError::AlreadyBound),
+            Err(e) => return Err(e.into()),
+        }
+        rustix::net::listen(&sock, 64)?;
+        Ok(Self { sock })
+    }
+
+    /// Waits for the next peer; refuses (and drops) one of another user.
+    pub(crate) fn accept(&self) -> Result<Peer, HandshakeError> {
+        Peer::new(rustix::net::accept_with(&self.sock, SocketFlags::CLOEXEC)?)
+    }
+}
+
+/// Connects to the binder of `name`; refuses a binder of another user.
+pub(crate) fn connect(name: &str) -> Result<Peer, HandshakeError> {
+    let sock = seqpacket()?;
+    match rustix::net::connect(&sock, &address(name)?) {
+        Ok(()) => Peer::new(sock),
+        Err(rustix::io::Errno::CONNREFUSED | rustix::io::Errno::NOENT) => {
+            Err(HandshakeError::NotFound)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends `hello` with the region descriptor attached.
+pub(crate) fn send_region(
+    sock: BorrowedFd<'_>,
+    region: BorrowedFd<'_>,
+    hello: &[u8],
+) -> io::Result<()> {
+    let fds = [region];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+        return Err(io::Error::other("control buffer too small for one descriptor"));
+    }
+    let sent =
+        rustix::net::sendmsg(sock, &[IoSlice::new(hello)], &mut control, SendFlags::NOSIGNAL)?;
+    if sent != hello.len() {
+        return Err(io::Error::other("short handshake send"));
+    }
+    Ok(())
+}
+
+/// Receives one message into `buf` with exactly one descriptor attached;
+/// returns the descriptor and the message length. Extra descriptors (a
+/// confused or hostile peer) are closed, and so is everything on error.
+pub(crate) fn recv_region(
+    sock: BorrowedFd<'_>,
+    buf: &mut [u8],
+) -> Result<(OwnedFd, usize), HandshakeError> {
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(2))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let msg = rustix::net::recvmsg(
+        sock,
+        &mut [IoSliceMut::new(buf)],
+        &mut control,
+        RecvFlags::CMSG_CLOEXEC,
+    )?;
+    let mut fds: Vec<OwnedFd> = Vec::new();
+    for cmsg in control.drain() {
+        if let RecvAncillaryMessage::ScmRights(rights) = cmsg {
+            fds.extend(rights);
+        }
+    }
+    let truncated = rustix::net::ReturnFlags::TRUNC | rustix::net::ReturnFlags::CTRUNC;
+    if msg.flags.intersects(truncated) {
+        return Err(HandshakeError::Protocol("message or descriptors truncated"));
+    }
+    if msg.bytes == 0 && fds.is_empty() {
+        return Err(HandshakeError::Protocol("the peer closed the connection"));
+    }
+    match fds.len() {
+        1 => Ok((fds.remove(0), msg.bytes)),
+        0 => Err(HandshakeError::Protocol("no region descriptor attached")),
+        _ => Err(HandshakeError::Protocol("more than one descriptor attached")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::{Child, Command};
+
+    use std::os::fd::AsFd;
+
+    use super::*;
+    use crate::region::shm::ShmRegion;
+
+    /// A unique name per test run, so parallel runs do not meet.
+    fn unique(tag: &str) -> String {
+        format!("test-{tag}-{}-{:?}", std::process::id(), std::time::Instant::now())
+            .replace(['.', ' ', ':'], "_")
+    }
+
+    #[test]
+    fn names_are_exclusive_and_vanish_with_their_binder() {
+        let name = unique("exclusive");
+        let listener = Listener::bind(&name).unwrap();
+        assert!(matches!(Listener::bind(&name), Err(HandshakeError::AlreadyBound)));
+        drop(listener);
+        // Nothing left behind: the name is free again at once.
+        let _again = Listener::bind(&name).unwrap();
+        assert!(matches!(connect(&unique("nobody")), Err(HandshakeError::NotFound)));
+    }
+
+    #[test]
+    fn a_region_crosses_threads_by_descriptor() {
+        let name = unique("threads");
+        let listener = Listener::bind(&name).unwrap();
+        let region = ShmRegion::create("handshake", 4096).unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let peer = listener.accept().unwrap();
+                assert_eq!(peer.pid, std::process::id() as i32);
+                send_region(peer.sock.as_fd(), region.fd(), b"hello").unwrap();
+            });
+            let binder = connect(&name).unwrap();
+            assert_eq!(binder.uid, rustix::process::getuid().as_raw());
+            let mut buf = [0u8; 16];
+            let (fd, n) = recv_region(binder.sock.as_fd(), &mut buf).unwrap();
+            assert_eq!(&buf[..n], b"hello");
+            let mapped = ShmRegion::open(fd, 4096, 4096).unwrap();
+            // SAFETY: offset 7 is inside both 4096-byte mappings; this
+            // thread alone touches it.
+            unsafe { region.base().as_ptr().wrapping_add(7).write_volatile(9) };
+            // SAFETY: as above.
+            assert_eq!(unsafe { mapped.base().as_ptr().wrapping_add(7).read_volatile() }, 9);
+        });
+    }
+
+    #[test]
+    fn a_message_without_one_descriptor_is_a_protocol_error() {
+        let (a, b) = rustix::net::socketpair(
+            AddressFamily::UNIX,
+            SocketType::SEQPACKET,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .unwrap();
+        rustix::net::send(&a, b"no fd", SendFlags::empty()).unwrap();
+        let mut buf = [0u8; 16];
+        assert!(matches!(
+            recv_region(b.as_fd(), &mut buf),
+            Err(HandshakeError::Protocol("no region descriptor attached"))
+        ));
+        drop(a);
+        assert!(matches!(recv_region(b.as_fd(), &mut buf), Err(HandshakeError::Protocol(_))));
+    }
+
+    /// Kills and reaps the child when dropped, also when the test fails.
+    struct Reaped(Child);
+
+    impl Drop for Reaped {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    const CHILD_ENV: &str = "PSYNE_TEST_IPC_CHILD";
+
+    /// The parent binds, the test binary re-executed as a child connects,
+    /// maps the region it receives and writes into it.
+    #[test]
+    fn a_region_crosses_processes() {
+        if let Ok(name) = std::env::var(CHILD_ENV) {
+            // The child's side.
+            let binder = connect(&name).unwrap();
+            let mut buf = [0u8; 8];
+            let (fd, _) = recv_region(binder.sock.as_fd(), &mut buf).unwrap();
+            let region = ShmRegion::open(fd, 4096, 1 << 20).unwrap();
+            // SAFETY: offset 1 is inside the mapping; the parent reads it
+            // only after this process has exited.
+            unsafe {
+                region.base().as_ptr().wrapping_add(1).write_volatile(buf[0].wrapping_add(1))
+            };
+            return;
+        }
+        let name = unique("processes");
+        let listener = Listener::bind(&name).unwrap();
+        let region = ShmRegion::create("cross", 4096).unwrap();
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "transport::ipc::handshake::tests::a_region_crosses_processes"])
+            .args(["--nocapture", "--test-threads", "1"])
+            .env(CHILD_ENV, &name)
+            .spawn()
+            .unwrap();
+        let mut child = Reaped(child);
+        let peer = listener.accept().unwrap();
+        assert_eq!(peer.pid, child.0.id() as i32, "the peer is the child");
+        send_region(peer.sock.as_fd(), region.fd(), &[41]).unwrap();
+        let status = child.0.wait().unwrap();
+        assert!(status.success(), "child failed: {status}");
+        // SAFETY: offset 1 is inside the mapping and the child has exited.
+        assert_eq!(unsafe { region.base().as_ptr().wrapping_add(1).read_volatile() }, 42);
+    }
+}
