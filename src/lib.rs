@@ -86,7 +86,7 @@
 //! | URI | where | status |
 //! |---|---|---|
 //! | `memory://name` | inside this process | built |
-//! | `ipc://name` | shared memory between processes | planned |
+//! | `ipc://name` | shared memory between processes | in progress (not usable yet) |
 //! | `tcp://host:port` | between hosts | planned |
 //!
 //! ## Features
@@ -94,6 +94,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `macros` | yes | `#[psyne::message]` (re-exported from `psyne-macros`) |
+//! | `ipc` | yes (Linux) | groundwork of `ipc://` (not usable yet) |
 //! | `half` | no | `f16`/`bf16` message fields and [`Tensor`](message::types::Tensor) views |
 //! | `ndarray` | no | `ndarray` views of [`DoubleMatrix`](message::types::DoubleMatrix) and [`Tensor`](message::types::Tensor) |
 
