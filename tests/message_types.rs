@@ -10,7 +10,7 @@ use psyne::message::types::{
     Complex32, Complex32Vector, Complex64, Complex64Vector, DType, DoubleMatrix, FloatVector,
     Int8Vector, Matrix3x3f, Matrix4x4f, SparseMatrix, Tensor, UInt8Vector, Vec3f, Vec4f,
 };
-use psyne::message::{ViewError, view};
+use psyne::message::{SchemaTable, ViewError, view};
 use psyne::{Message, Pattern};
 
 /// One 64-byte line: a buffer of these is aligned as ring records are.
@@ -285,6 +285,22 @@ proptest! {
         }
     }
 
+    /// Random bytes never decode into a panic, and a valid table with any
+    /// byte flipped either decodes or is an error.
+    #[test]
+    fn schema_tables_decode_garbage_without_panicking(
+        bytes in prop::collection::vec(any::<u8>(), 0..400),
+        flip in any::<(usize, u8)>(),
+    ) {
+        let _ = SchemaTable::decode(&bytes);
+        let mut table = SchemaTable::from(<Tensor as Message>::SCHEMA).encode();
+        let i = flip.0 % table.len();
+        table[i] ^= flip.1 | 1;
+        if let Ok(t) = SchemaTable::decode(&table) {
+            prop_assert!(t.fields().len() <= 1024);
+        }
+    }
+
     /// Random bytes and element counts: every checked view answers, none
     /// panics.
     #[test]
@@ -456,6 +472,45 @@ fn element_counts_at_and_past_the_limits() {
     assert_eq!(
         tx.try_reserve_len(max + 1).unwrap_err(),
         psyne::ReserveError::TooManyElems { elems: max + 1, max }
+    );
+}
+
+/// Every built-in schema survives encoding and decoding; every truncation
+/// of an encoding is an error.
+#[test]
+fn schema_tables_round_trip_and_reject_truncation() {
+    let schemas = [
+        FloatVector::SCHEMA,
+        DoubleMatrix::SCHEMA,
+        Int8Vector::SCHEMA,
+        Complex64Vector::SCHEMA,
+        Tensor::SCHEMA,
+        SparseMatrix::SCHEMA,
+        Matrix4x4f::SCHEMA,
+        <u8 as Message>::SCHEMA,
+        <[f32] as Message>::SCHEMA,
+    ];
+    for schema in schemas {
+        let table = SchemaTable::from(schema);
+        let bytes = table.encode();
+        let back = SchemaTable::decode(&bytes).unwrap();
+        assert_eq!(back, table);
+        assert_eq!(back.fingerprint(), schema.fingerprint());
+        for cut in 0..bytes.len() {
+            assert!(SchemaTable::decode(&bytes[..cut]).is_err(), "{} cut at {cut}", schema.name());
+        }
+    }
+    // A peer's decoded table names the first differing field, as the
+    // local comparison does.
+    let local = SchemaTable::from(FloatVector::SCHEMA);
+    let peer = SchemaTable::decode(&SchemaTable::from(Complex32Vector::SCHEMA).encode()).unwrap();
+    assert_eq!(
+        local.first_difference(&peer),
+        Some("name: `psyne.FloatVector` here, `psyne.Complex32Vector` there".to_owned())
+    );
+    assert_eq!(
+        local.first_difference(&peer),
+        FloatVector::SCHEMA.first_difference(Complex32Vector::SCHEMA)
     );
 }
 

@@ -45,12 +45,14 @@ pub mod assert;
 mod error;
 mod registry;
 mod schema;
+mod table;
 pub mod types;
 mod wire;
 
 pub use error::ViewError;
 pub use registry::{Registry, RegistryError};
 pub use schema::{Field, Fingerprint, Schema, SchemaId, WIRE_FORMAT, fnv1a, id_of};
+pub use table::{FieldEntry, SchemaDecodeError, SchemaTable};
 pub use wire::{Wire, le};
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};

@@ -430,41 +430,7 @@ impl Schema {
     /// assert_eq!(v1::P::SCHEMA.first_difference(v1::P::SCHEMA), None);
     /// ```
     pub fn first_difference(&self, other: &Schema) -> Option<String> {
-        if self.name != other.name {
-            return Some(format!("name: `{}` here, `{}` there", self.name, other.name));
-        }
-        if self.version != other.version {
-            return Some(format!("version: {} here, {} there", self.version, other.version));
-        }
-        let pairs = self.fields.iter().zip(other.fields);
-        for (i, (a, b)) in pairs.enumerate() {
-            if a != b {
-                return Some(format!(
-                    "field {i}: `{}: {}` at offset {} here, `{}: {}` at offset {} there",
-                    a.name, a.ty, a.offset, b.name, b.ty, b.offset
-                ));
-            }
-        }
-        if self.fields.len() != other.fields.len() {
-            return Some(format!(
-                "{} fields here, {} there",
-                self.fields.len(),
-                other.fields.len()
-            ));
-        }
-        match (self.tail, other.tail) {
-            (Some(a), Some(b)) if a != b => Some(format!(
-                "trailing array: `[{}]` ({} bytes) here, `[{}]` ({} bytes) there",
-                a.ty, a.size, b.ty, b.size
-            )),
-            (Some(a), None) => Some(format!("trailing array `[{}]` here, none there", a.ty)),
-            (None, Some(b)) => Some(format!("no trailing array here, `[{}]` there", b.ty)),
-            _ if self.fingerprint != other.fingerprint => Some(format!(
-                "fingerprint: {:#018x} here, {:#018x} there",
-                self.fingerprint, other.fingerprint
-            )),
-            _ => None,
-        }
+        super::SchemaTable::from(self).first_difference(&super::SchemaTable::from(other))
     }
 }
 
