@@ -16,9 +16,15 @@ use rustix::net::{
 /// host's channels can be listed from `/proc/net/unix`.
 pub(crate) const SOCKET_PREFIX: &str = "psyne/";
 
+/// Longest `ipc://` name: an abstract socket address holds 107 bytes after
+/// its leading NUL, and the name follows [`SOCKET_PREFIX`].
+pub(crate) const MAX_NAME: usize = 107 - SOCKET_PREFIX.len();
+
 /// What went wrong meeting a peer.
 #[derive(Debug)]
 pub(crate) enum HandshakeError {
+    /// The name does not fit a socket address.
+    NameTooLong { len: usize },
     /// Another process has bound the name.
     AlreadyBound,
     /// Nobody has bound the name.
@@ -46,6 +52,9 @@ impl From<rustix::io::Errno> for HandshakeError {
 impl fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::NameTooLong { len } => {
+                write!(f, "the name is {len} bytes; `ipc://` names have at most {MAX_NAME}")
+            }
             Self::AlreadyBound => f.write_str("the name is already bound by another channel"),
             Self::NotFound => f.write_str("no channel is bound under the name"),
             Self::PermissionDenied { peer_uid } => {
@@ -57,8 +66,38 @@ impl fmt::Display for HandshakeError {
     }
 }
 
-fn address(name: &str) -> io::Result<SocketAddrUnix> {
+fn address(name: &str) -> Result<SocketAddrUnix, HandshakeError> {
+    if name.len() > MAX_NAME {
+        return Err(HandshakeError::NameTooLong { len: name.len() });
+    }
     Ok(SocketAddrUnix::new_abstract_name(format!("{SOCKET_PREFIX}{name}").as_bytes())?)
+}
+
+/// The names bound on this host (in this network namespace), from the
+/// kernel's table of Unix sockets: listening abstract sockets under
+/// [`SOCKET_PREFIX`].
+pub(crate) fn bound_names() -> io::Result<Vec<String>> {
+    Ok(parse_proc_net_unix(&std::fs::read_to_string("/proc/net/unix")?))
+}
+
+/// Parses `/proc/net/unix`: `Num RefCount Protocol Flags Type St Inode
+/// Path`, where a listening socket has the `__SO_ACCEPTCON` flag (0x10000)
+/// and an abstract path is shown with a leading `@`.
+fn parse_proc_net_unix(table: &str) -> Vec<String> {
+    const ACCEPTCON: u32 = 0x1_0000;
+    let mut names: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let flags = u32::from_str_radix(cols.get(3)?, 16).ok()?;
+            let path = cols.get(7)?.strip_prefix('@')?.strip_prefix(SOCKET_PREFIX)?;
+            (flags & ACCEPTCON != 0).then(|| path.to_owned())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn seqpacket() -> io::Result<OwnedFd> {
@@ -206,6 +245,37 @@ mod tests {
         // Nothing left behind: the name is free again at once.
         let _again = Listener::bind(&name).unwrap();
         assert!(matches!(connect(&unique("nobody")), Err(HandshakeError::NotFound)));
+    }
+
+    #[test]
+    fn long_names_are_refused_and_bound_names_are_listed() {
+        let long = "x".repeat(MAX_NAME + 1);
+        assert!(matches!(Listener::bind(&long), Err(HandshakeError::NameTooLong { .. })));
+        assert!(matches!(connect(&long), Err(HandshakeError::NameTooLong { .. })));
+        let longest: String =
+            format!("{}{}", unique("l"), "y".repeat(MAX_NAME)).chars().take(MAX_NAME).collect();
+        let listener = Listener::bind(&longest).unwrap();
+        let name = unique("listed");
+        let other = Listener::bind(&name).unwrap();
+        let names = bound_names().unwrap();
+        assert!(names.iter().any(|n| n == &name), "{name} not in {names:?}");
+        assert!(names.contains(&longest));
+        drop((listener, other));
+        assert!(!bound_names().unwrap().contains(&name), "gone with its binder");
+    }
+
+    #[test]
+    fn the_socket_table_parser_keeps_listening_psyne_names_only() {
+        let table = "Num       RefCount Protocol Flags    Type St Inode Path\n\
+            0000000000000000: 00000002 00000000 00010000 0005 01 123 @psyne/cam\n\
+            0000000000000000: 00000003 00000000 00000000 0005 03 124 @psyne/cam\n\
+            0000000000000000: 00000002 00000000 00010000 0001 01 125 @other/x\n\
+            0000000000000000: 00000002 00000000 00010000 0001 01 126 /run/psyne/x\n\
+            0000000000000000: 00000002 00000000 00000000 0005 01 127 @psyne/connecting\n\
+            garbage line\n\
+            0000000000000000: 00000002 00000000 zz 0005 01 128 @psyne/bad-flags\n";
+        assert_eq!(parse_proc_net_unix(table), ["cam"]);
+        assert!(parse_proc_net_unix("").is_empty());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! `ipc://name`: channels between processes over shared memory.
 //!
 //! Built in steps (issue #4). In place so far: the shared-memory region
-//! (`region::shm`, a sealed memfd) and the rendezvous that hands it to a
-//! peer ([`handshake`]). The ring in shared memory, cross-process wake-ups
+//! (`region::shm`, a sealed memfd), the rendezvous that hands it to a peer
+//! ([`handshake`]), the listing of bound names (`handshake::bound_names`),
+//! and the schema tables peers exchange (`message::SchemaTable`). The ring in shared memory, cross-process wake-ups
 //! and the public `bind`/`connect` follow; until then `ipc://` URIs answer
 //! `ConnectError::Unsupported`.
 //!
