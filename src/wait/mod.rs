@@ -21,6 +21,9 @@
 //! # Ok::<(), psyne::BuildError>(())
 //! ```
 
+#[cfg(all(feature = "ipc", target_os = "linux"))]
+pub(crate) mod futex;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
