@@ -489,11 +489,23 @@ mod awkward_names {
         pub first: Box,
     }
 
+    /// Already taken: the twin of `Frame` needs another name.
+    pub struct FrameHeader;
+
+    #[psyne::message(header = "FrameHead")]
+    pub struct Frame {
+        pub seq: u64,
+        pub pixels: [u8; 0],
+        pub data: [u64],
+    }
+
     #[test]
     fn awkward_names_compile_and_work() {
         use psyne::Message;
         assert_eq!(Counted::MAX_ELEMS, u32::MAX as usize);
         assert_eq!(Boxes::HEADER_SIZE, 16);
+        let head: FrameHead = FrameHead { seq: 3, pixels: [] };
+        assert_eq!(head.seq, 3);
     }
 }
 

@@ -8,7 +8,7 @@ use syn::{Attribute, Expr, ExprLit, Lit, LitInt, LitStr, Meta, MetaNameValue, Pa
 use crate::Errors;
 
 const CONTAINER_KEYS: &str =
-    "`name`, `version`, `id`, `crate`, `max_elems`, `fingerprint`, `size`, `validate`";
+    "`name`, `version`, `id`, `crate`, `max_elems`, `fingerprint`, `size`, `validate`, `header`";
 const FIELD_KEYS: &str = "`len`, `rename`, `offset`";
 
 /// The container arguments, each with the span of its value for errors.
@@ -22,6 +22,8 @@ pub(crate) struct Container {
     pub(crate) fingerprint: Option<(u64, Span)>,
     pub(crate) size: Option<(u64, Span)>,
     pub(crate) validate: Option<Path>,
+    /// The name of the header twin (default `<Name>Header`).
+    pub(crate) header: Option<syn::Ident>,
 }
 
 /// What a field's `#[psyne(...)]` attributes say.
@@ -161,6 +163,16 @@ impl Container {
             Some("validate") => {
                 dup(self.validate.is_some())?;
                 self.validate = Some(path(v, "validate")?);
+            }
+            Some("header") => {
+                dup(self.header.is_some())?;
+                let s = lit_str(v, "header")?;
+                self.header = Some(s.parse::<syn::Ident>().map_err(|_| {
+                    syn::Error::new_spanned(
+                        &s,
+                        "`header` expects a type name, e.g. `header = \"FrameHead\"`",
+                    )
+                })?);
             }
             _ => {
                 let shown = quote::quote!(#key).to_string().replace(' ', "");

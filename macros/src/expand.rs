@@ -224,6 +224,13 @@ fn model(s: &ItemStruct, container: Container, errors: &mut Errors) -> Option<Mo
     if let (Some((_, _, span)), None) = (&len, &tail) {
         errors.push(len_error(*span));
     }
+    if let (Some(header), None) = (&container.header, &tail) {
+        errors.push(syn::Error::new_spanned(
+            header,
+            "`header` names the header twin of a message with a trailing array `[T]`; this \
+             message has none",
+        ));
+    }
     if let (Some((_, span)), None) = (&container.max_elems, &tail) {
         errors.push(syn::Error::new(
             *span,

@@ -15,7 +15,8 @@
 //!   any `offset`, `size` and `fingerprint` pins);
 //! - generates checked views (`view`, `view_mut`; for a trailing array also
 //!   `init_in`, `byte_len`, `elems` and a `<Name>Header` twin with
-//!   `header()`/`header_mut()`).
+//!   `header()`/`header_mut()`; `header = "Other"` names the twin when
+//!   `<Name>Header` is taken).
 //!
 //! Errors point at the offending tokens and the item is re-emitted, so IDEs
 //! keep working.

@@ -46,7 +46,7 @@ fn trailing(model: &Model) -> TokenStream {
     let Model { ident, vis, krate, .. } = model;
     let (tail, elem) = model.tail.as_ref().expect("trailing() is called for a trailing array");
     let err = quote!(#krate::message::ViewError);
-    let header = format_ident!("{}Header", ident);
+    let header = model.container.header.clone().unwrap_or_else(|| format_ident!("{}Header", ident));
     let header_doc = format!(
         "The sized header of [`{ident}`]: every field but the trailing array, at the same \
          offsets. Read it before the element count is trusted, or upload it on its own."

@@ -2,7 +2,7 @@ struct Bad {
     a: usize,
 }
 ::core::compile_error! {
-    "unknown `psyne` argument `nmae`; expected one of: `name`, `version`, `id`, `crate`, `max_elems`, `fingerprint`, `size`, `validate`"
+    "unknown `psyne` argument `nmae`; expected one of: `name`, `version`, `id`, `crate`, `max_elems`, `fingerprint`, `size`, `validate`, `header`"
 }
 ::core::compile_error! {
     "`usize` has a platform-dependent size; use `u32` or `u64`"
