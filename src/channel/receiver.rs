@@ -340,6 +340,22 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         self.shared.stats_snapshot()
     }
 
+    /// The schema of the channel's messages, as the channel recorded it
+    /// when it was built (what connecting peers are checked against).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use psyne::message::types::FloatVector;
+    /// let (_tx, rx) = psyne::channel::<FloatVector>().bytes(4096).spsc()?;
+    /// assert_eq!(rx.schema().name(), "psyne.FloatVector");
+    /// assert_eq!(rx.schema().fingerprint(), <FloatVector as psyne::Message>::FINGERPRINT);
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn schema(&self) -> &'static crate::message::Schema {
+        self.shared.cfg.schema
+    }
+
     /// Whether every sender is gone (the channel ends once drained).
     ///
     /// # Examples

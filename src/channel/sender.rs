@@ -249,6 +249,22 @@ impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
         self.shared.stats_snapshot()
     }
 
+    /// The schema of the channel's messages, as the channel recorded it
+    /// when it was built (what connecting peers are checked against).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use psyne::message::types::FloatVector;
+    /// let (tx, _rx) = psyne::channel::<FloatVector>().bytes(4096).spsc()?;
+    /// assert_eq!(tx.schema().name(), "psyne.FloatVector");
+    /// assert_eq!(tx.schema().fingerprint(), <FloatVector as psyne::Message>::FINGERPRINT);
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn schema(&self) -> &'static crate::message::Schema {
+        self.shared.cfg.schema
+    }
+
     /// Whether every receiver is gone (sends will fail).
     ///
     /// # Examples
