@@ -154,7 +154,7 @@ mod tests {
             .spawn()
             .unwrap();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let peer = listener.accept().unwrap();
+            let peer = listener.accept_timeout(Duration::from_secs(20)).unwrap();
             send_region(peer.sock.as_fd(), region.fd(), &[0]).unwrap();
             let w = word(&region);
             let deadline = Instant::now() + Duration::from_secs(20);

@@ -22,6 +22,8 @@
 //! ```
 
 #[cfg(all(feature = "ipc", target_os = "linux"))]
+pub(crate) mod eventfd;
+#[cfg(all(feature = "ipc", target_os = "linux"))]
 pub(crate) mod futex;
 
 use std::future::Future;

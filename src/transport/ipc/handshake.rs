@@ -152,6 +152,26 @@ impl Listener {
     pub(crate) fn accept(&self) -> Result<Peer, HandshakeError> {
         Peer::new(rustix::net::accept_with(&self.sock, SocketFlags::CLOEXEC)?)
     }
+
+    /// As [`accept`](Self::accept), giving up after `timeout` with an
+    /// `io::ErrorKind::TimedOut` error.
+    pub(crate) fn accept_timeout(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<Peer, HandshakeError> {
+        let ts = rustix::event::Timespec {
+            tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(timeout.subsec_nanos()),
+        };
+        let mut fds = [rustix::event::PollFd::new(&self.sock, rustix::event::PollFlags::IN)];
+        match rustix::event::poll(&mut fds, Some(&ts)) {
+            Ok(0) => {
+                Err(io::Error::new(io::ErrorKind::TimedOut, "no peer connected in time").into())
+            }
+            Ok(_) => self.accept(),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// Connects to the binder of `name`; refuses a binder of another user.
@@ -166,17 +186,23 @@ pub(crate) fn connect(name: &str) -> Result<Peer, HandshakeError> {
     }
 }
 
-/// Sends `hello` with the region descriptor attached.
-pub(crate) fn send_region(
+/// Most descriptors one handshake message carries (the region and its
+/// wake-up descriptors).
+pub(crate) const MAX_FDS: usize = 4;
+
+/// Sends `hello` with `fds` attached (at most [`MAX_FDS`]).
+pub(crate) fn send_fds(
     sock: BorrowedFd<'_>,
-    region: BorrowedFd<'_>,
+    fds: &[BorrowedFd<'_>],
     hello: &[u8],
 ) -> io::Result<()> {
-    let fds = [region];
-    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    if fds.len() > MAX_FDS {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "too many descriptors"));
+    }
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS))];
     let mut control = SendAncillaryBuffer::new(&mut space);
-    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
-        return Err(io::Error::other("control buffer too small for one descriptor"));
+    if !control.push(SendAncillaryMessage::ScmRights(fds)) {
+        return Err(io::Error::other("control buffer too small for the descriptors"));
     }
     let sent =
         rustix::net::sendmsg(sock, &[IoSlice::new(hello)], &mut control, SendFlags::NOSIGNAL)?;
@@ -186,14 +212,17 @@ pub(crate) fn send_region(
     Ok(())
 }
 
-/// Receives one message into `buf` with exactly one descriptor attached;
-/// returns the descriptor and the message length. Extra descriptors (a
-/// confused or hostile peer) are closed, and so is everything on error.
-pub(crate) fn recv_region(
+/// Receives one message into `buf` with exactly `N` descriptors attached;
+/// returns them and the message length. Any other number of descriptors
+/// (a confused or hostile peer) is a protocol error, and every descriptor
+/// received is closed then.
+pub(crate) fn recv_fds<const N: usize>(
     sock: BorrowedFd<'_>,
     buf: &mut [u8],
-) -> Result<(OwnedFd, usize), HandshakeError> {
-    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(2))];
+) -> Result<([OwnedFd; N], usize), HandshakeError> {
+    // Room for one more than allowed, so that "too many" is seen as such
+    // rather than as a truncation.
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS + 1))];
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let msg = rustix::net::recvmsg(
         sock,
@@ -214,11 +243,32 @@ pub(crate) fn recv_region(
     if msg.bytes == 0 && fds.is_empty() {
         return Err(HandshakeError::Protocol("the peer closed the connection"));
     }
-    match fds.len() {
-        1 => Ok((fds.remove(0), msg.bytes)),
-        0 => Err(HandshakeError::Protocol("no region descriptor attached")),
-        _ => Err(HandshakeError::Protocol("more than one descriptor attached")),
-    }
+    let n = fds.len();
+    <[OwnedFd; N]>::try_from(fds).map(|fds| (fds, msg.bytes)).map_err(|_| {
+        HandshakeError::Protocol(if n < N {
+            "fewer descriptors attached than expected"
+        } else {
+            "more descriptors attached than expected"
+        })
+    })
+}
+
+/// Sends `hello` with the region descriptor attached.
+pub(crate) fn send_region(
+    sock: BorrowedFd<'_>,
+    region: BorrowedFd<'_>,
+    hello: &[u8],
+) -> io::Result<()> {
+    send_fds(sock, &[region], hello)
+}
+
+/// Receives one message with exactly one (region) descriptor attached.
+pub(crate) fn recv_region(
+    sock: BorrowedFd<'_>,
+    buf: &mut [u8],
+) -> Result<(OwnedFd, usize), HandshakeError> {
+    let ([fd], n) = recv_fds::<1>(sock, buf)?;
+    Ok((fd, n))
 }
 
 #[cfg(test)]
@@ -285,7 +335,7 @@ mod tests {
         let region = ShmRegion::create("handshake", 4096).unwrap();
         std::thread::scope(|s| {
             s.spawn(|| {
-                let peer = listener.accept().unwrap();
+                let peer = listener.accept_timeout(std::time::Duration::from_secs(20)).unwrap();
                 assert_eq!(peer.pid, std::process::id() as i32);
                 send_region(peer.sock.as_fd(), region.fd(), b"hello").unwrap();
             });
@@ -304,6 +354,13 @@ mod tests {
     }
 
     #[test]
+    fn accepting_gives_up_after_its_timeout() {
+        let listener = Listener::bind(&unique("timeout")).unwrap();
+        let err = listener.accept_timeout(std::time::Duration::from_millis(10)).unwrap_err();
+        assert!(matches!(err, HandshakeError::Io(ref e) if e.kind() == io::ErrorKind::TimedOut));
+    }
+
+    #[test]
     fn a_message_without_one_descriptor_is_a_protocol_error() {
         let (a, b) = rustix::net::socketpair(
             AddressFamily::UNIX,
@@ -316,8 +373,18 @@ mod tests {
         let mut buf = [0u8; 16];
         assert!(matches!(
             recv_region(b.as_fd(), &mut buf),
-            Err(HandshakeError::Protocol("no region descriptor attached"))
+            Err(HandshakeError::Protocol("fewer descriptors attached than expected"))
         ));
+        // Two where one is expected: refused, and both closed.
+        let region = ShmRegion::create("two", 4096).unwrap();
+        send_fds(a.as_fd(), &[region.fd(), region.fd()], b"x").unwrap();
+        assert!(matches!(
+            recv_region(b.as_fd(), &mut buf),
+            Err(HandshakeError::Protocol("more descriptors attached than expected"))
+        ));
+        // More than anyone may send.
+        let five = [region.fd(); MAX_FDS + 1];
+        assert!(send_fds(a.as_fd(), &five, b"x").is_err());
         drop(a);
         assert!(matches!(recv_region(b.as_fd(), &mut buf), Err(HandshakeError::Protocol(_))));
     }
@@ -361,7 +428,7 @@ mod tests {
             .spawn()
             .unwrap();
         let mut child = Reaped(child);
-        let peer = listener.accept().unwrap();
+        let peer = listener.accept_timeout(std::time::Duration::from_secs(20)).unwrap();
         assert_eq!(peer.pid, child.0.id() as i32, "the peer is the child");
         send_region(peer.sock.as_fd(), region.fd(), &[41]).unwrap();
         let status = child.0.wait().unwrap();

@@ -3,8 +3,10 @@
 //! Built in steps (issue #4). In place so far: the shared-memory region
 //! (`region::shm`, a sealed memfd), the rendezvous that hands it to a peer
 //! ([`handshake`]), the listing of bound names (`handshake::bound_names`),
-//! the schema tables peers exchange (`message::SchemaTable`), and futex
-//! words for parking across processes (`wait::futex`). The ring in shared memory, cross-process wake-ups
+//! the schema tables peers exchange (`message::SchemaTable`), futex words
+//! for parking across processes (`wait::futex`), and eventfds for waking a
+//! poller in another process (`wait::eventfd`), which the async side will
+//! register with its reactor. The ring in shared memory, cross-process wake-ups
 //! and the public `bind`/`connect` follow; until then `ipc://` URIs answer
 //! `ConnectError::Unsupported`.
 //!
