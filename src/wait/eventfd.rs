@@ -9,8 +9,17 @@
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::Duration;
 
-use rustix::event::EventfdFlags;
+use rustix::event::{EventfdFlags, PollFd, PollFlags, Timespec};
+
+/// Waits up to `timeout` for `fd` to turn readable; whether it did. A
+/// timeout too large for the kernel waits without limit.
+pub(crate) fn poll_readable(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> {
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+    let ts = Timespec::try_from(timeout).ok();
+    Ok(rustix::event::poll(&mut fds, ts.as_ref())? > 0)
+}
 
 /// A non-blocking eventfd: a counter that wakes whoever polls it.
 #[derive(Debug)]
@@ -61,34 +70,24 @@ impl EventFd {
 
 #[cfg(test)]
 mod tests {
-    use std::process::Command;
-    use std::time::Duration;
-
-    use rustix::event::{PollFd, PollFlags};
-
     use super::*;
     use crate::transport::ipc::handshake::{Listener, connect, recv_fds, send_fds};
+    use crate::transport::ipc::test_child;
 
-    /// Waits up to `ms` for `fd` to turn readable.
-    fn readable(fd: BorrowedFd<'_>, ms: u64) -> bool {
-        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
-        let timeout = rustix::event::Timespec {
-            tv_sec: (ms / 1000) as i64,
-            tv_nsec: ((ms % 1000) * 1_000_000) as i64,
-        };
-        rustix::event::poll(&mut fds, Some(&timeout)).unwrap() == 1
+    fn readable(fd: BorrowedFd<'_>) -> bool {
+        poll_readable(fd, Duration::ZERO).unwrap()
     }
 
     #[test]
     fn signals_accumulate_until_drained() {
         let e = EventFd::new().unwrap();
         assert_eq!(e.drain().unwrap(), 0);
-        assert!(!readable(e.fd(), 0));
+        assert!(!readable(e.fd()));
         e.signal().unwrap();
         e.signal().unwrap();
-        assert!(readable(e.fd(), 0));
+        assert!(readable(e.fd()));
         assert_eq!(e.drain().unwrap(), 2);
-        assert!(!readable(e.fd(), 0), "drained");
+        assert!(!readable(e.fd()), "drained");
     }
 
     #[test]
@@ -104,18 +103,17 @@ mod tests {
         assert!(fake.drain().is_err(), "a 3-byte read is not an eventfd's");
     }
 
-    const CHILD_ENV: &str = "PSYNE_TEST_EVENTFD_CHILD";
-
     /// Two eventfds cross to a re-executed child with the handshake; each
     /// side polls its own and signals the other's (a ping-pong).
     #[test]
     fn eventfds_wake_pollers_across_processes() {
-        if let Ok(name) = std::env::var(CHILD_ENV) {
+        const TEST: &str = "wait::eventfd::tests::eventfds_wake_pollers_across_processes";
+        if let Some(name) = test_child::role(TEST) {
             let binder = connect(&name).unwrap();
             let ([mine, theirs], _) = recv_fds::<2>(binder.sock.as_fd(), &mut [0u8; 1]).unwrap();
             let (mine, theirs) =
                 (EventFd::from_fd(mine).unwrap(), EventFd::from_fd(theirs).unwrap());
-            assert!(readable(mine.fd(), 20_000), "never pinged");
+            assert!(poll_readable(mine.fd(), Duration::from_secs(20)).unwrap(), "never pinged");
             assert_eq!(mine.drain().unwrap(), 1);
             theirs.signal().unwrap();
             return;
@@ -123,25 +121,12 @@ mod tests {
         let name = format!("test-eventfd-{}", std::process::id());
         let listener = Listener::bind(&name).unwrap();
         let (to_child, to_parent) = (EventFd::new().unwrap(), EventFd::new().unwrap());
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "wait::eventfd::tests::eventfds_wake_pollers_across_processes"])
-            .args(["--nocapture", "--test-threads", "1"])
-            .env(CHILD_ENV, &name)
-            .spawn()
-            .unwrap();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let peer = listener.accept_timeout(Duration::from_secs(20)).unwrap();
-            send_fds(peer.sock.as_fd(), &[to_child.fd(), to_parent.fd()], &[0]).unwrap();
-            std::thread::sleep(Duration::from_millis(10));
-            to_child.signal().unwrap();
-            assert!(readable(to_parent.fd(), 20_000), "never ponged");
-            child.wait().unwrap()
-        }));
-        if result.is_err() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let status = result.unwrap();
-        assert!(status.success(), "child failed: {status}");
+        let child = test_child::spawn(TEST, &name);
+        let peer = listener.accept_timeout(Duration::from_secs(20)).unwrap();
+        send_fds(peer.sock.as_fd(), &[to_child.fd(), to_parent.fd()], &[0]).unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+        to_child.signal().unwrap();
+        assert!(poll_readable(to_parent.fd(), Duration::from_secs(20)).unwrap(), "never ponged");
+        child.join();
     }
 }

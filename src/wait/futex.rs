@@ -51,10 +51,8 @@ impl<'a> FutexWord<'a> {
     /// `None`). The kernel compares and sleeps atomically with respect to
     /// [`wake`](Self::wake), so a store followed by a wake is never missed.
     pub(crate) fn wait(&self, expected: u32, timeout: Option<Duration>) -> Woke {
-        let ts = timeout.map(|d| rustix::thread::futex::Timespec {
-            tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            tv_nsec: i64::from(d.subsec_nanos()),
-        });
+        // A timeout too large for the kernel waits without limit.
+        let ts = timeout.and_then(|d| futex::Timespec::try_from(d).ok());
         // Shared, not `PRIVATE`: the waker may be another process.
         match futex::wait(self.0, futex::Flags::empty(), expected, ts.as_ref()) {
             Ok(()) => Woke::Woken,
@@ -81,12 +79,12 @@ impl<'a> FutexWord<'a> {
 #[cfg(test)]
 mod tests {
     use std::os::fd::AsFd;
-    use std::process::Command;
     use std::time::Instant;
 
     use super::*;
     use crate::region::shm::ShmRegion;
     use crate::transport::ipc::handshake::{Listener, connect, recv_region, send_region};
+    use crate::transport::ipc::test_child;
 
     fn word(region: &ShmRegion) -> FutexWord<'_> {
         // SAFETY: the mapping is page-aligned and at least 4 bytes long, it
@@ -123,13 +121,12 @@ mod tests {
         });
     }
 
-    const CHILD_ENV: &str = "PSYNE_TEST_FUTEX_CHILD";
-
     /// A re-executed child parks on a word of a region received from the
     /// parent; the parent sets the word and wakes it across processes.
     #[test]
     fn a_process_parked_on_a_shared_word_is_woken() {
-        if let Ok(name) = std::env::var(CHILD_ENV) {
+        const TEST: &str = "wait::futex::tests::a_process_parked_on_a_shared_word_is_woken";
+        if let Some(name) = test_child::role(TEST) {
             let binder = connect(&name).unwrap();
             let (fd, _) = recv_region(binder.sock.as_fd(), &mut [0u8; 1]).unwrap();
             let region = ShmRegion::open(fd, 4096, 4096).unwrap();
@@ -147,31 +144,17 @@ mod tests {
         let name = format!("test-futex-{}", std::process::id());
         let listener = Listener::bind(&name).unwrap();
         let region = ShmRegion::create("futex-cross", 4096).unwrap();
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "wait::futex::tests::a_process_parked_on_a_shared_word_is_woken"])
-            .args(["--nocapture", "--test-threads", "1"])
-            .env(CHILD_ENV, &name)
-            .spawn()
-            .unwrap();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let peer = listener.accept_timeout(Duration::from_secs(20)).unwrap();
-            send_region(peer.sock.as_fd(), region.fd(), &[0]).unwrap();
-            let w = word(&region);
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while w.atomic().load(Ordering::Acquire) != 1 {
-                assert!(Instant::now() < deadline, "child never started waiting");
-                w.wait(0, Some(Duration::from_millis(100)));
-            }
-            std::thread::sleep(Duration::from_millis(20)); // let it park
-            w.set_and_wake_all(2);
-            child.wait().unwrap()
-        }));
-        // Reap the child also when the parent's side failed.
-        if result.is_err() {
-            let _ = child.kill();
-            let _ = child.wait();
+        let child = test_child::spawn(TEST, &name);
+        let peer = listener.accept_timeout(Duration::from_secs(20)).unwrap();
+        send_region(peer.sock.as_fd(), region.fd(), &[0]).unwrap();
+        let w = word(&region);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while w.atomic().load(Ordering::Acquire) != 1 {
+            assert!(Instant::now() < deadline, "child never started waiting");
+            w.wait(0, Some(Duration::from_millis(100)));
         }
-        let status = result.unwrap();
-        assert!(status.success(), "child failed: {status}");
+        std::thread::sleep(Duration::from_millis(20)); // let it park
+        w.set_and_wake_all(2);
+        child.join();
     }
 }

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::net::{
     AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
@@ -159,17 +159,10 @@ impl Listener {
         &self,
         timeout: std::time::Duration,
     ) -> Result<Peer, HandshakeError> {
-        let ts = rustix::event::Timespec {
-            tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
-            tv_nsec: i64::from(timeout.subsec_nanos()),
-        };
-        let mut fds = [rustix::event::PollFd::new(&self.sock, rustix::event::PollFlags::IN)];
-        match rustix::event::poll(&mut fds, Some(&ts)) {
-            Ok(0) => {
-                Err(io::Error::new(io::ErrorKind::TimedOut, "no peer connected in time").into())
-            }
-            Ok(_) => self.accept(),
-            Err(e) => Err(e.into()),
+        if crate::wait::eventfd::poll_readable(self.sock.as_fd(), timeout)? {
+            self.accept()
+        } else {
+            Err(io::Error::new(io::ErrorKind::TimedOut, "no peer connected in time").into())
         }
     }
 }
@@ -273,12 +266,9 @@ pub(crate) fn recv_region(
 
 #[cfg(test)]
 mod tests {
-    use std::process::{Child, Command};
-
-    use std::os::fd::AsFd;
-
     use super::*;
     use crate::region::shm::ShmRegion;
+    use crate::transport::ipc::test_child;
 
     /// A unique name per test run, so parallel runs do not meet.
     fn unique(tag: &str) -> String {
@@ -389,23 +379,12 @@ mod tests {
         assert!(matches!(recv_region(b.as_fd(), &mut buf), Err(HandshakeError::Protocol(_))));
     }
 
-    /// Kills and reaps the child when dropped, also when the test fails.
-    struct Reaped(Child);
-
-    impl Drop for Reaped {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    const CHILD_ENV: &str = "PSYNE_TEST_IPC_CHILD";
-
     /// The parent binds, the test binary re-executed as a child connects,
     /// maps the region it receives and writes into it.
     #[test]
     fn a_region_crosses_processes() {
-        if let Ok(name) = std::env::var(CHILD_ENV) {
+        const TEST: &str = "transport::ipc::handshake::tests::a_region_crosses_processes";
+        if let Some(name) = test_child::role(TEST) {
             // The child's side.
             let binder = connect(&name).unwrap();
             let mut buf = [0u8; 8];
@@ -421,18 +400,11 @@ mod tests {
         let name = unique("processes");
         let listener = Listener::bind(&name).unwrap();
         let region = ShmRegion::create("cross", 4096).unwrap();
-        let child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "transport::ipc::handshake::tests::a_region_crosses_processes"])
-            .args(["--nocapture", "--test-threads", "1"])
-            .env(CHILD_ENV, &name)
-            .spawn()
-            .unwrap();
-        let mut child = Reaped(child);
+        let child = test_child::spawn(TEST, &name);
         let peer = listener.accept_timeout(std::time::Duration::from_secs(20)).unwrap();
-        assert_eq!(peer.pid, child.0.id() as i32, "the peer is the child");
+        assert_eq!(peer.pid, child.id() as i32, "the peer is the child");
         send_region(peer.sock.as_fd(), region.fd(), &[41]).unwrap();
-        let status = child.0.wait().unwrap();
-        assert!(status.success(), "child failed: {status}");
+        child.join();
         // SAFETY: offset 1 is inside the mapping and the child has exited.
         assert_eq!(unsafe { region.base().as_ptr().wrapping_add(1).read_volatile() }, 42);
     }

@@ -22,3 +22,5 @@
 #![cfg_attr(not(test), allow(dead_code))]
 
 pub(crate) mod handshake;
+#[cfg(test)]
+pub(crate) mod test_child;
