@@ -353,6 +353,12 @@ fn views_check_everything() {
         Embedding::view(&buf.0, 2).unwrap_err(),
         ViewError::LenMismatch { field: 3, frame: 2 }
     );
+    let text = Embedding::view(&buf.0, 2).unwrap_err().to_string();
+    assert!(
+        text.contains("says 3 elements but the record holds 2") && text.contains("reserve_len")
+    );
+    let text = Embedding::view(&buf.0[..20], 3).unwrap_err().to_string();
+    assert!(text.starts_with("message needs 28 bytes but only 20 were given"), "{text}");
     assert_eq!(Embedding::view(&buf.0[1..], 3).unwrap_err(), ViewError::Misaligned { align: 4 });
     assert_eq!(
         Embedding::view(&buf.0[..27], 3).unwrap_err(),
@@ -522,7 +528,10 @@ fn message_inside_a_function() {
     assert_eq!((m.x, m.y), (1, 2));
 }
 
-// The crate under another name: generated code must use the `crate` path.
+// The crate under another name: the generated code's paths resolve through
+// `crate = "psyne_renamed"`. (`::psyne` would resolve here too, so this
+// cannot catch a macro that ignores `crate`; the `pins` expansion snapshot
+// and psyne's own built-in types, generated with `crate = "crate"`, do.)
 extern crate psyne as psyne_renamed;
 
 #[test]

@@ -72,7 +72,11 @@ impl fmt::Display for ViewError {
                  place messages at {align}-byte boundaries (ring records are 64-byte aligned)"
             ),
             Self::TooShort { needed, available } => {
-                write!(f, "message needs {needed} bytes but only {available} were given")
+                write!(
+                    f,
+                    "message needs {needed} bytes but only {available} were given; pass the whole \
+                     record, or the element count it was written with"
+                )
             }
             Self::TooManyElems { elems, max } => {
                 write!(
@@ -82,7 +86,9 @@ impl fmt::Display for ViewError {
             }
             Self::LenMismatch { field, frame } => write!(
                 f,
-                "the message's `len` field says {field} elements but the record holds {frame}"
+                "the message's `len` field says {field} elements but the record holds {frame}; \
+                 the writer did not set `len` (use `reserve_len` or `init_in`) or the bytes are \
+                 corrupt"
             ),
             Self::Invalid { reason } => write!(f, "invalid message: {reason}"),
         }

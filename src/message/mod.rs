@@ -59,10 +59,24 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// Largest alignment a message may have: ring records (and shared-memory
 /// and GPU records) start at 64-byte boundaries.
+///
+/// # Examples
+///
+/// ```
+/// use psyne::Message;
+/// assert!(<psyne::message::types::Matrix4x4f as Message>::ALIGN <= psyne::message::MAX_ALIGN);
+/// ```
 pub const MAX_ALIGN: usize = 64;
 
 /// Largest sized part (header) a message may have, 64 MiB. Larger payloads
 /// belong in a trailing array, whose length is chosen per record.
+///
+/// # Examples
+///
+/// ```
+/// use psyne::Message;
+/// assert!(<[u8; 1 << 20] as Message>::HEADER_SIZE <= psyne::message::MAX_INLINE);
+/// ```
 pub const MAX_INLINE: usize = 64 << 20;
 
 /// A type that can travel through a psyne channel, viewed in place, with a

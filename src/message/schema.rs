@@ -6,6 +6,12 @@ use std::fmt;
 
 /// Version of the fingerprint algorithm and of psyne's wire layout rules.
 /// Part of every fingerprint, so changing either changes every fingerprint.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(psyne::message::WIRE_FORMAT, 1);
+/// ```
 pub const WIRE_FORMAT: u64 = 1;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;

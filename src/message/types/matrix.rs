@@ -280,6 +280,12 @@ pub struct Matrix3x3f {
 
 impl Matrix3x3f {
     /// The identity matrix.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(psyne::message::types::Matrix3x3f::IDENTITY.m[1], [0.0, 1.0, 0.0]);
+    /// ```
     pub const IDENTITY: Self = Self { m: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]] };
 
     /// `self * v`.
@@ -317,6 +323,12 @@ pub struct Matrix4x4f {
 
 impl Matrix4x4f {
     /// The identity matrix.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(psyne::message::types::Matrix4x4f::IDENTITY.m[3], [0.0, 0.0, 0.0, 1.0]);
+    /// ```
     pub const IDENTITY: Self = Self {
         m: [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]],
     };

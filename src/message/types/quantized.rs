@@ -50,6 +50,19 @@ macro_rules! quantized {
             ///
             /// [`ViewError::Invalid`](crate::message::ViewError::Invalid) if
             /// `scale` is not finite and positive; nothing is changed then.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// #[repr(C, align(64))]
+            /// struct Buf([u8; 128]);
+            /// let mut buf = Buf([0; 128]);
+            #[doc = concat!("let v = psyne::message::types::", stringify!($name), "::init_in(&mut buf.0, 2)?;")]
+            /// assert!(v.set_params(f32::NAN, 0).is_err());
+            /// v.set_params(0.5, 1)?;
+            /// assert_eq!((v.scale.get(), v.zero_point.get()), (0.5, 1));
+            /// # Ok::<(), psyne::message::ViewError>(())
+            /// ```
             pub fn set_params(
                 &mut self,
                 scale: f32,
@@ -63,6 +76,19 @@ macro_rules! quantized {
 
             /// Quantizes `src` into the elements (over the shorter length)
             /// with the current parameters. NaN becomes the zero point.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// #[repr(C, align(64))]
+            /// struct Buf([u8; 128]);
+            /// let mut buf = Buf([0; 128]);
+            #[doc = concat!("let v = psyne::message::types::", stringify!($name), "::init_in(&mut buf.0, 2)?;")]
+            /// v.set_params(0.5, 0)?;
+            /// v.quantize_from(&[1.0, f32::NAN]);
+            /// assert_eq!(v.data, [2, 0]);
+            /// # Ok::<(), psyne::message::ViewError>(())
+            /// ```
             pub fn quantize_from(&mut self, src: &[f32]) {
                 let (scale, zp) = (self.scale.get(), self.zero_point.get() as f32);
                 for (q, &x) in self.data.iter_mut().zip(src) {
@@ -73,6 +99,21 @@ macro_rules! quantized {
             }
 
             /// Dequantizes the elements into `dst` (over the shorter length).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// #[repr(C, align(64))]
+            /// struct Buf([u8; 128]);
+            /// let mut buf = Buf([0; 128]);
+            #[doc = concat!("let v = psyne::message::types::", stringify!($name), "::init_in(&mut buf.0, 2)?;")]
+            /// v.set_params(0.25, 0)?;
+            /// v.data.copy_from_slice(&[4, 8]);
+            /// let mut out = [0.0; 2];
+            /// v.dequantize_into(&mut out);
+            /// assert_eq!(out, [1.0, 2.0]);
+            /// # Ok::<(), psyne::message::ViewError>(())
+            /// ```
             pub fn dequantize_into(&self, dst: &mut [f32]) {
                 for (x, &q) in dst.iter_mut().zip(&self.data) {
                     *x = self.dequantize(q);
@@ -80,6 +121,19 @@ macro_rules! quantized {
             }
 
             /// The element at `i`, dequantized.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// #[repr(C, align(64))]
+            /// struct Buf([u8; 128]);
+            /// let mut buf = Buf([0; 128]);
+            #[doc = concat!("let v = psyne::message::types::", stringify!($name), "::init_in(&mut buf.0, 2)?;")]
+            /// v.set_params(2.0, 1)?;
+            /// v.data[1] = 3;
+            /// assert_eq!((v.get(1), v.get(2)), (Some(4.0), None));
+            /// # Ok::<(), psyne::message::ViewError>(())
+            /// ```
             pub fn get(&self, i: usize) -> Option<f32> {
                 Some(self.dequantize(*self.data.get(i)?))
             }

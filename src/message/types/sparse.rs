@@ -243,7 +243,21 @@ impl SparseMatrix {
     ///
     /// # Examples
     ///
-    /// See the [type's example](SparseMatrix).
+    /// ```
+    /// # use psyne::message::types::SparseMatrix;
+    /// #[repr(C, align(64))]
+    /// struct Buf([u8; 512]);
+    /// let mut buf = Buf([0; 512]);
+    /// let m = SparseMatrix::init_in(&mut buf.0, SparseMatrix::words(1, 1).unwrap())?;
+    /// m.set_dims(1, 2, 1)?;
+    /// let (row_ptr, col_idx, values) = m.parts_mut();
+    /// (row_ptr[1], col_idx[0], values[0]) = (1, 1, 3.0);
+    /// let mut y = [0.0];
+    /// m.mul_vec(&[10.0, 2.0], &mut y)?;
+    /// assert_eq!(y, [6.0]);
+    /// assert!(m.mul_vec(&[1.0], &mut y).is_err()); // `x` shorter than `cols`
+    /// # Ok::<(), psyne::message::ViewError>(())
+    /// ```
     pub fn mul_vec(&self, x: &[f32], y: &mut [f32]) -> Result<(), ViewError> {
         self.check().map_err(invalid)?;
         if x.len() < self.cols as usize || y.len() < self.rows as usize {
