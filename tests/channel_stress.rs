@@ -103,6 +103,7 @@ fn threads<P: Pattern>() {
                                     None => break,
                                 }
                             }
+                            Err(e) => panic!("in-process channel failed: {e}"),
                         };
                         seen.push(*m);
                         hold(&mut held, m);

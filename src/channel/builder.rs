@@ -240,6 +240,16 @@ impl<T: Message + ?Sized, P: Pattern> Builder<T, P> {
         senders: usize,
         receivers: usize,
     ) -> Result<Shared, BuildError> {
+        let (cfg, size, message) = self.config::<Q>(uri)?;
+        Shared::new(size, message, cfg, senders, receivers)
+    }
+
+    /// What a channel of pattern `Q` is built with: its configuration, its
+    /// size, and the message's `(size, align)` (`None`: variable size).
+    pub(crate) fn config<Q: Pattern>(
+        &self,
+        uri: Option<&Uri>,
+    ) -> Result<(Config, Size, Option<(usize, usize)>), BuildError> {
         let type_name = std::any::type_name::<T>();
         let align = T::ALIGN;
         if align > message::MAX_ALIGN {
@@ -263,7 +273,7 @@ impl<T: Message + ?Sized, P: Pattern> Builder<T, P> {
             schema: T::SCHEMA,
             uri: uri.map(ToString::to_string),
         };
-        Shared::new(size, message, cfg, senders, receivers)
+        Ok((cfg, size, message))
     }
 
     /// Builds a single-producer, single-consumer pair.

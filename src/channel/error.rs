@@ -215,6 +215,9 @@ pub enum ReserveError {
         /// The most the message allows.
         max: usize,
     },
+    /// A channel between processes whose shared ring was written over
+    /// (see [`TryRecvError::Corrupted`]).
+    Corrupted,
 }
 
 impl fmt::Display for ReserveError {
@@ -235,11 +238,15 @@ impl fmt::Display for ReserveError {
                 "{elems} trailing elements requested, but the message allows at most {max}; \
                  split the payload or raise the message's `max_elems`"
             ),
+            Self::Corrupted => f.write_str(CORRUPTED),
         }
     }
 }
 
 impl Error for ReserveError {}
+
+const CORRUPTED: &str = "channel corrupted: another process wrote impossible values into the \
+    shared ring; the channel is unusable, bind a new one";
 
 /// `try_recv` found nothing.
 ///
@@ -255,11 +262,16 @@ impl Error for ReserveError {}
 /// # Ok::<(), psyne::BuildError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TryRecvError {
     /// No message is ready now, but senders remain.
     Empty,
     /// Every sender was dropped and every message was received.
     Closed,
+    /// A channel between processes holds a record whose place or length is
+    /// impossible: another process wrote over the shared ring. The channel
+    /// is unusable from then on.
+    Corrupted,
 }
 
 impl fmt::Display for TryRecvError {
@@ -269,6 +281,7 @@ impl fmt::Display for TryRecvError {
             Self::Closed => {
                 f.write_str("channel closed: every sender was dropped and every message received")
             }
+            Self::Corrupted => f.write_str(CORRUPTED),
         }
     }
 }
@@ -289,11 +302,14 @@ impl Error for TryRecvError {}
 /// # Ok::<(), psyne::BuildError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RecvTimeoutError {
     /// Nothing arrived in time; senders remain.
     Timeout,
     /// Every sender was dropped and every message was received.
     Closed,
+    /// The shared ring was written over; see [`TryRecvError::Corrupted`].
+    Corrupted,
 }
 
 impl fmt::Display for RecvTimeoutError {
@@ -303,6 +319,7 @@ impl fmt::Display for RecvTimeoutError {
             Self::Closed => {
                 f.write_str("channel closed: every sender was dropped and every message received")
             }
+            Self::Corrupted => f.write_str(CORRUPTED),
         }
     }
 }

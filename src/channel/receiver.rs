@@ -7,14 +7,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use event_listener::EventListener;
-
-use crate::channel::shared::{RecordLayout, Shared};
+use crate::channel::shared::{AsyncWaits, RecordLayout, Shared};
 use crate::channel::{Msg, MultiConsumer, Pattern, RecvTimeoutError, Spsc, Stats, TryRecvError};
-use crate::message::Message;
+use crate::message::{self, Message};
 use crate::ring::Take;
 use crate::sync::Arc;
-use crate::wait::{self, Blocker, Step, Waiter};
+use crate::wait::{self, Blocker, Step};
 
 /// The receiving half of a channel.
 ///
@@ -43,17 +41,14 @@ use crate::wait::{self, Blocker, Step, Waiter};
 /// ```
 pub struct Receiver<T: Message + ?Sized, P: Pattern = Spsc> {
     shared: Arc<Shared>,
-    /// Registration of a pending async receive (multi-consumer channels).
-    listener: Option<EventListener>,
-    /// Whether a pending async receive registered in `rx_waker`
-    /// (single-consumer channels).
-    parked: bool,
+    /// Where a pending async receive waits.
+    waits: AsyncWaits,
     _marker: PhantomData<(fn() -> *const T, P)>,
 }
 
 impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared, listener: None, parked: false, _marker: PhantomData }
+        Self { shared, waits: AsyncWaits::default(), _marker: PhantomData }
     }
 
     fn attempt(&self) -> Step<Result<Msg<T>, TryRecvError>> {
@@ -70,6 +65,9 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         };
         match shared.ring.try_take(shared.cfg.take_multi) {
             Take::Taken { pos, aborted: false } => {
+                if let Some(owner) = shared.owner() {
+                    shared.ring.set_owner(pos, owner, false);
+                }
                 shared.stats.received(None, shared.cfg.multi_consumer);
                 let offset = shared.ring.index(pos) * stride;
                 Some(Msg::new(shared.clone(), pos, offset, size, 0))
@@ -78,7 +76,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                 shared.release(pos);
                 None
             }
-            Take::Empty(_) => None,
+            Take::Empty(_) | Take::Corrupt => None,
         }
     }
 
@@ -89,20 +87,44 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         }
         let multi = shared.cfg.take_multi;
         let mut rechecked = false;
+        if shared.is_corrupted() {
+            return Step::Done(Err(TryRecvError::Corrupted));
+        }
         loop {
             match shared.ring.try_take(multi) {
                 Take::Taken { pos, aborted: true } => shared.release(pos),
                 Take::Taken { pos, aborted: false } => {
+                    if let Some(owner) = shared.owner() {
+                        shared.ring.set_owner(pos, owner, false);
+                    }
                     let (offset, len, elems) = match shared.layout {
                         RecordLayout::Fixed { size, .. } => (shared.record_offset(pos, 0), size, 0),
-                        RecordLayout::Variable { .. } => {
+                        RecordLayout::Variable { arena } => {
                             let (off, len) = shared.ring.extent(pos);
                             let elems = shared.ring.elems(pos);
+                            // Another process wrote these: check them before
+                            // they make a reference (in-process, they always
+                            // pass).
+                            let fits =
+                                (off % arena).checked_add(len).is_some_and(|end| end <= arena);
+                            let agrees = usize::try_from(elems)
+                                .ok()
+                                .and_then(message::byte_len::<T>)
+                                .is_some_and(|n| n as u64 == len);
+                            if !(fits && agrees) {
+                                shared.corrupted();
+                                shared.release(pos);
+                                return Step::Done(Err(TryRecvError::Corrupted));
+                            }
                             (shared.record_offset(pos, off), len as usize, elems as usize)
                         }
                     };
                     shared.stats.received(shared.variable_len(len), shared.cfg.multi_consumer);
                     return Step::Done(Ok(Msg::new(shared.clone(), pos, offset, len, elems)));
+                }
+                Take::Corrupt => {
+                    shared.corrupted();
+                    return Step::Done(Err(TryRecvError::Corrupted));
                 }
                 Take::Empty(pos) => {
                     // Closed means: no sender can commit any more. Look once
@@ -137,17 +159,12 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// # }
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Msg<T>>> {
-        let Self { shared, listener, parked, .. } = self;
+        let Self { shared, waits, .. } = self;
         if let Some(msg) = Self::take_fast(shared) {
-            *listener = None;
-            *parked = false;
+            waits.reset();
             return Poll::Ready(Some(msg));
         }
-        let waiter = if P::MULTI_CONSUMER {
-            Waiter::Event(&shared.rx_event, listener)
-        } else {
-            Waiter::Single(&shared.rx_waker, parked)
-        };
+        let waiter = shared.rx_waiter(P::MULTI_CONSUMER, waits);
         let poll = wait::poll(cx, shared.cfg.wait, &shared.ring, waiter, || Self::take(shared));
         poll.map(Result::ok)
     }
@@ -175,8 +192,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     pub async fn recv(&mut self) -> Option<Msg<T>> {
         // Forget the registration of an earlier receive that was cancelled
         // while it waited: this one starts afresh (and spins first).
-        self.listener = None;
-        self.parked = false;
+        self.waits.reset();
         poll_fn(|cx| self.poll_recv(cx)).await
     }
 
@@ -234,7 +250,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     #[inline(never)]
     fn recv_blocking_slow(&mut self) -> Option<Msg<T>> {
         let shared = &self.shared;
-        wait::block(shared.cfg.wait, &shared.ring, &shared.rx_event, None, || Self::take(shared))
+        wait::block(shared.cfg.wait, &shared.ring, shared.rx_park(), None, || Self::take(shared))
             .ok()
             .and_then(Result::ok)
     }
@@ -259,10 +275,11 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         let shared = &self.shared;
         let deadline = Instant::now().checked_add(timeout);
         // A timeout too large for `Instant` is no timeout at all.
-        match wait::block(shared.cfg.wait, &shared.ring, &shared.rx_event, deadline, || {
+        match wait::block(shared.cfg.wait, &shared.ring, shared.rx_park(), deadline, || {
             Self::take(shared)
         }) {
             Ok(Ok(msg)) => Ok(msg),
+            Ok(Err(TryRecvError::Corrupted)) => Err(RecvTimeoutError::Corrupted),
             Ok(Err(_)) => Err(RecvTimeoutError::Closed),
             Err(_) => Err(RecvTimeoutError::Timeout),
         }
@@ -402,6 +419,8 @@ impl<T: Message + ?Sized, P: MultiConsumer> Clone for Receiver<T, P> {
 
 impl<T: Message + ?Sized, P: Pattern> Drop for Receiver<T, P> {
     fn drop(&mut self) {
+        // Before `shared` (which may keep its memory mapped) goes.
+        self.waits.shared = None;
         self.shared.detach_receiver();
     }
 }

@@ -6,16 +6,15 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use event_listener::EventListener;
 use zerocopy::KnownLayout;
 
 use crate::channel::msg::{Claimed, SlotMut};
-use crate::channel::shared::{RecordLayout, Shared};
+use crate::channel::shared::{AsyncWaits, RecordLayout, Shared};
 use crate::channel::{Backpressure, MultiProducer, Pattern, ReserveError, SendError, Spsc, Stats};
 use crate::message::Message;
 use crate::ring::{Alloc, Arena, Claim};
 use crate::sync::Arc;
-use crate::wait::{self, Blocker, Step, Waiter};
+use crate::wait::{self, Blocker, Step};
 
 /// The sending half of a channel.
 ///
@@ -47,11 +46,8 @@ use crate::wait::{self, Blocker, Step, Waiter};
 pub struct Sender<T: Message + ?Sized, P: Pattern = Spsc> {
     shared: Arc<Shared>,
     local: Local,
-    /// Registration of a pending async operation (multi-producer channels).
-    listener: Option<EventListener>,
-    /// Whether a pending async operation registered in `tx_waker`
-    /// (single-producer channels).
-    parked: bool,
+    /// Where a pending async operation waits.
+    waits: AsyncWaits,
     /// The record reserved by `Sink::poll_ready`, filled by `start_send`.
     sink_slot: Option<Claimed>,
     _marker: PhantomData<(fn() -> *const T, P)>,
@@ -81,8 +77,7 @@ impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
         Self {
             shared,
             local: Local { arena, full_seen: false },
-            listener: None,
-            parked: false,
+            waits: AsyncWaits::default(),
             sink_slot: None,
             _marker: PhantomData,
         }
@@ -101,6 +96,9 @@ impl Local {
         if shared.receivers_closed() {
             return Step::Done(Err(ReserveError::Closed));
         }
+        if shared.is_corrupted() {
+            return Step::Done(Err(ReserveError::Corrupted));
+        }
         loop {
             let blocker = match shared.layout {
                 RecordLayout::Fixed { .. } => match shared.ring.try_claim(multi) {
@@ -110,11 +108,14 @@ impl Local {
                         return self.claimed(shared, claimed, want.zero);
                     }
                     Claim::Full(pos) => Blocker::Producer(pos),
+                    Claim::Corrupt => return Self::corrupt(shared),
                 },
                 RecordLayout::Variable { .. } => {
                     let alloc = match self.arena.as_mut() {
                         Some(arena) => arena.alloc(&shared.ring, len as u64),
-                        None => shared.with_shared_arena(|a| a.alloc(&shared.ring, len as u64)),
+                        None => shared
+                            .with_shared_arena(|a| a.alloc(&shared.ring, len as u64))
+                            .unwrap_or(Alloc::Corrupt),
                     };
                     match alloc {
                         Alloc::Claimed { pos, off, undo } => {
@@ -125,6 +126,7 @@ impl Local {
                         }
                         Alloc::NoDescriptor(pos) => Blocker::Producer(pos),
                         Alloc::NoSpace(pos) => Blocker::Reclaim(pos),
+                        Alloc::Corrupt => return Self::corrupt(shared),
                     }
                 }
             };
@@ -153,6 +155,12 @@ impl Local {
         }
     }
 
+    #[cold]
+    fn corrupt(shared: &Shared) -> Step<Result<Claimed, ReserveError>> {
+        shared.corrupted();
+        Step::Done(Err(ReserveError::Corrupted))
+    }
+
     fn claimed(
         &mut self,
         shared: &Shared,
@@ -160,6 +168,9 @@ impl Local {
         zero: bool,
     ) -> Step<Result<Claimed, ReserveError>> {
         self.full_seen = false;
+        if let Some(owner) = shared.owner() {
+            shared.ring.set_owner(claimed.pos, owner, true);
+        }
         if zero && shared.cfg.zero_on_reserve {
             let ptr = shared.record_ptr(claimed.offset);
             // SAFETY: the record `[offset, offset + len)` lies inside the
@@ -178,8 +189,7 @@ impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
     #[inline]
     fn begin(&mut self) {
         self.local.full_seen = false;
-        self.listener = None;
-        self.parked = false;
+        self.waits.reset();
     }
 
     /// Checks a record size against the ring before any waiting.
@@ -197,12 +207,8 @@ impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
         want: Want,
     ) -> Poll<Result<Claimed, ReserveError>> {
         self.check_len(want.len)?;
-        let Self { shared, local, listener, parked, .. } = self;
-        let waiter = if P::MULTI_PRODUCER {
-            Waiter::Event(&shared.tx_event, listener)
-        } else {
-            Waiter::Single(&shared.tx_waker, parked)
-        };
+        let Self { shared, local, waits, .. } = self;
+        let waiter = shared.tx_waiter(P::MULTI_PRODUCER, waits);
         wait::poll(cx, shared.cfg.wait, &shared.ring, waiter, || {
             local.attempt(shared, P::MULTI_PRODUCER, want)
         })
@@ -224,7 +230,7 @@ impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
         self.begin();
         self.check_len(want.len)?;
         let Self { shared, local, .. } = self;
-        let result = wait::block(shared.cfg.wait, &shared.ring, &shared.tx_event, None, || {
+        let result = wait::block(shared.cfg.wait, &shared.ring, shared.tx_park(), None, || {
             local.attempt(shared, P::MULTI_PRODUCER, want)
         });
         // No deadline was given, so `block` cannot time out.
@@ -920,6 +926,8 @@ impl<T: Message + ?Sized, P: MultiProducer> Clone for Sender<T, P> {
 
 impl<T: Message + ?Sized, P: Pattern> Drop for Sender<T, P> {
     fn drop(&mut self) {
+        // Before `shared` (which may keep its memory mapped) goes.
+        self.waits.shared = None;
         if let Some(claimed) = self.sink_slot.take() {
             self.shared.abort(claimed, self.local.arena.as_mut());
         }

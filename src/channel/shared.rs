@@ -9,14 +9,14 @@ use crate::channel::msg::Claimed;
 use crate::channel::stats::{Counters, Stats};
 use crate::channel::{Backpressure, BuildError};
 use crate::message::Schema;
-use crate::region::HeapRegion;
+use crate::region::{HeapRegion, Place};
 pub(crate) use crate::ring::Attach;
 use crate::ring::{Arena, Handles, PAYLOAD_ALIGN, Ring, round_up};
-use crate::sync::{Mutex, lock};
-use crate::wait::WaitStrategy;
+use crate::sync::{AtomicUsize, Mutex, Ordering, lock};
+use crate::wait::{AsyncWait, Park, SharedWake, WaitStrategy, Waiter};
 
-/// Most descriptors a byte-sized ring gets (bounds its metadata to 2 MiB).
-const MAX_DESCS: u64 = 1 << 16;
+/// Most descriptors a byte-sized ring gets (bounds its metadata to 4 MiB).
+pub(crate) const MAX_DESCS: u64 = 1 << 16;
 
 /// Where records live in the region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,29 @@ pub(crate) enum RecordLayout {
     Fixed { stride: usize, size: usize },
     /// Records of any size in an arena of `arena` bytes.
     Variable { arena: u64 },
+}
+
+/// A handle's async registrations: where its pending operation waits
+/// between polls.
+#[derive(Debug, Default)]
+pub(crate) struct AsyncWaits {
+    /// Registration of a pending operation (several handles on the side).
+    pub(crate) listener: Option<event_listener::EventListener>,
+    /// Whether a pending operation registered (one handle on the side, or a
+    /// channel between processes).
+    pub(crate) parked: bool,
+    /// The handle's registration with tokio (channels between processes):
+    /// `Some(None)` once it turned out impossible.
+    pub(crate) shared: Option<Option<AsyncWait>>,
+}
+
+impl AsyncWaits {
+    /// Forgets a pending operation's registration (kept: the one with
+    /// tokio, which outlives operations).
+    pub(crate) fn reset(&mut self) {
+        self.listener = None;
+        self.parked = false;
+    }
 }
 
 /// Everything fixed when the channel is built.
@@ -56,44 +79,28 @@ pub(crate) enum Size {
     Bytes(usize),
 }
 
-/// The shared state of one channel.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) ring: Ring,
-    region: HeapRegion,
+/// The sizes a channel's ring is built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Geometry {
     pub(crate) layout: RecordLayout,
-    /// The arena allocator of multi-producer variable-size channels.
-    pub(crate) arena: Mutex<Arena>,
-    /// Notified when a record is committed, a record some producer waits on
-    /// is released, or the last sender leaves. Consumers listen here.
-    pub(crate) rx_event: Event,
-    /// Notified like `rx_event`, and when the last receiver leaves.
-    /// Producers listen here.
-    pub(crate) tx_event: Event,
-    /// The async waiter of a single-consumer side (woken with `rx_event`).
-    pub(crate) rx_waker: AtomicWaker,
-    /// The async waiter of a single-producer side (woken with `tx_event`).
-    pub(crate) tx_waker: AtomicWaker,
-    senders: Handles,
-    receivers: Handles,
-    pub(crate) cfg: Config,
-    pub(crate) stats: Counters,
+    /// Number of descriptors.
+    pub(crate) descs: u64,
+    /// Bytes of record storage.
+    pub(crate) bytes: usize,
 }
 
-impl Shared {
-    /// Builds the ring for messages of `(size, align)` (`None`: variable
-    /// size), with the given handle counts.
+impl Geometry {
+    /// The geometry for messages of `(size, align)` (`None`: variable size)
+    /// in a channel of `size`.
     pub(crate) fn new(
         size: Size,
         message: Option<(usize, usize)>,
-        cfg: Config,
-        senders: usize,
-        receivers: usize,
+        type_name: &'static str,
     ) -> Result<Self, BuildError> {
         let (layout, descs, bytes) = match (size, message) {
             (Size::Records(0) | Size::Bytes(0), _) => return Err(BuildError::ZeroCapacity),
             (Size::Records(_), None) => {
-                return Err(BuildError::NeedsBytes { type_name: cfg.type_name });
+                return Err(BuildError::NeedsBytes { type_name });
             }
             (Size::Records(n), Some((msg, _))) => {
                 let stride = round_up(msg.max(1) as u64, PAYLOAD_ALIGN as u64);
@@ -122,19 +129,178 @@ impl Shared {
                 (RecordLayout::Variable { arena }, descs, arena as usize)
             }
         };
-        let desc_bytes = Ring::desc_bytes(descs as usize);
-        let total = bytes as u128 + desc_bytes as u128;
+        let total = bytes as u128 + Ring::desc_bytes(descs as usize) as u128;
         if total > isize::MAX as u128 {
             return Err(BuildError::TooLarge { bytes: total });
         }
+        Ok(Self { layout, descs, bytes })
+    }
+}
+
+/// Where a channel's records are.
+#[derive(Debug)]
+enum Region {
+    /// A heap allocation of the channel's own.
+    Heap(HeapRegion),
+    /// Memory that [`Remote::keep`] keeps mapped.
+    #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
+    Mapped { base: NonNull<u8>, len: usize },
+}
+
+impl Region {
+    #[inline]
+    fn base(&self) -> NonNull<u8> {
+        match self {
+            Self::Heap(r) => r.base(),
+            Self::Mapped { base, .. } => *base,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Heap(r) => r.len(),
+            Self::Mapped { len, .. } => *len,
+        }
+    }
+}
+
+// SAFETY: a `Mapped` region is a pointer into a shared mapping that
+// `Remote::keep` owns; like `HeapRegion`, access to the bytes is
+// synchronised by the ring.
+unsafe impl Send for Region {}
+// SAFETY: as above.
+unsafe impl Sync for Region {}
+
+/// Holding bits of a process (see [`Remote::held`]).
+pub(crate) const HOLDS_SENDERS: usize = 1;
+/// See [`HOLDS_SENDERS`].
+pub(crate) const HOLDS_RECEIVERS: usize = 2;
+
+/// What a channel between processes adds: the handle counts of every
+/// process, in shared memory, the wake-up words, and whatever the transport
+/// keeps alive for as long as the channel lives (its mapping, its monitor).
+pub(crate) struct Remote {
+    /// Processes holding senders (each counted once), in shared memory.
+    pub(crate) senders: Place<Handles>,
+    /// Processes holding receivers, in shared memory.
+    pub(crate) receivers: Place<Handles>,
+    /// Which sides this process is counted on ([`HOLDS_SENDERS`],
+    /// [`HOLDS_RECEIVERS`]), in shared memory: whoever clears a bit (this
+    /// process leaving, or a reaper after it died) detaches that side.
+    pub(crate) held: Place<AtomicUsize>,
+    pub(crate) wake: SharedWake,
+    /// This process's owner number in the ring (`1..=MAX_OWNERS`).
+    pub(crate) owner: usize,
+    /// The arena allocator of a multi-producer variable-size channel.
+    #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+    pub(crate) arena: Option<Place<crate::ring::SharedArena>>,
+    /// The channel's corruption flag (moved into the `Shared` on build).
+    pub(crate) corrupt: Option<Place<AtomicUsize>>,
+    /// Dropped last: keeps the memory above mapped.
+    #[allow(dead_code, reason = "held for its `Drop`")]
+    pub(crate) keep: Box<dyn std::any::Any + Send + Sync>,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote").field("owner", &self.owner).finish_non_exhaustive()
+    }
+}
+
+impl Remote {
+    /// Stops counting this process on the side of `bit`, if it still is.
+    fn leave(&self, bit: usize, side: &Handles) -> bool {
+        // AcqRel: the bit is a token; whoever clears it detaches once.
+        self.held.fetch_and(!bit, Ordering::AcqRel) & bit != 0 && side.detach()
+    }
+}
+
+/// The shared state of one channel.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) ring: Ring,
+    region: Region,
+    pub(crate) layout: RecordLayout,
+    /// The arena allocator of multi-producer variable-size channels.
+    pub(crate) arena: Mutex<Arena>,
+    /// Notified when a record is committed, a record some producer waits on
+    /// is released, or the last sender leaves. Consumers listen here.
+    pub(crate) rx_event: Event,
+    /// Notified like `rx_event`, and when the last receiver leaves.
+    /// Producers listen here.
+    pub(crate) tx_event: Event,
+    /// The async waiter of a single-consumer side (woken with `rx_event`).
+    pub(crate) rx_waker: AtomicWaker,
+    /// The async waiter of a single-producer side (woken with `tx_event`).
+    pub(crate) tx_waker: AtomicWaker,
+    /// Live senders (of this process, for a channel between processes).
+    senders: Handles,
+    /// Live receivers, likewise.
+    receivers: Handles,
+    pub(crate) cfg: Config,
+    pub(crate) stats: Counters,
+    /// Non-zero once a record from another process failed its checks (in
+    /// shared memory for a channel between processes, so every process
+    /// learns it).
+    corrupt: Place<AtomicUsize>,
+    /// Set for a channel between processes. Last: see [`Remote::keep`].
+    remote: Option<Remote>,
+}
+
+impl Shared {
+    /// Builds the ring for messages of `(size, align)` (`None`: variable
+    /// size), with the given handle counts.
+    pub(crate) fn new(
+        size: Size,
+        message: Option<(usize, usize)>,
+        cfg: Config,
+        senders: usize,
+        receivers: usize,
+    ) -> Result<Self, BuildError> {
+        let geometry = Geometry::new(size, message, cfg.type_name)?;
+        let bytes = geometry.bytes;
         let region = HeapRegion::zeroed(bytes).ok_or(BuildError::OutOfMemory { bytes })?;
-        let ring =
-            Ring::new(descs as usize).ok_or(BuildError::OutOfMemory { bytes: desc_bytes })?;
+        let ring = Ring::new(geometry.descs as usize)
+            .ok_or(BuildError::OutOfMemory { bytes: Ring::desc_bytes(geometry.descs as usize) })?;
+        Ok(Self::with(geometry.layout, ring, Region::Heap(region), cfg, senders, receivers, None))
+    }
+
+    /// The state of a channel between processes: its ring and records in
+    /// memory that `remote.keep` keeps mapped, with this process's first
+    /// handles.
+    ///
+    /// # Safety
+    ///
+    /// `base..base + geometry.bytes` is mapped for as long as `remote.keep`
+    /// lives, and holds the records `ring` describes.
+    #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+    pub(crate) unsafe fn mapped(
+        geometry: Geometry,
+        ring: Ring,
+        base: NonNull<u8>,
+        cfg: Config,
+        remote: Remote,
+        senders: usize,
+        receivers: usize,
+    ) -> Self {
+        let region = Region::Mapped { base, len: geometry.bytes };
+        Self::with(geometry.layout, ring, region, cfg, senders, receivers, Some(remote))
+    }
+
+    fn with(
+        layout: RecordLayout,
+        ring: Ring,
+        region: Region,
+        cfg: Config,
+        senders: usize,
+        receivers: usize,
+        mut remote: Option<Remote>,
+    ) -> Self {
         let arena_size = match layout {
             RecordLayout::Variable { arena } => arena,
             RecordLayout::Fixed { .. } => 0,
         };
-        Ok(Self {
+        Self {
             ring,
             region,
             layout,
@@ -147,7 +313,69 @@ impl Shared {
             receivers: Handles::new(receivers),
             cfg,
             stats: Counters::default(),
-        })
+            corrupt: remote
+                .as_mut()
+                .and_then(|r| r.corrupt.take())
+                .unwrap_or_else(|| Place::boxed(Box::new(AtomicUsize::new(0)))),
+            remote,
+        }
+    }
+
+    /// This process's owner number for records it holds, if the channel
+    /// runs between processes (which track owners).
+    #[inline]
+    pub(crate) fn owner(&self) -> Option<usize> {
+        self.remote.as_ref().map(|r| r.owner)
+    }
+
+    /// Marks the channel unusable: a record from another process failed its
+    /// checks. Wakes everybody, so every waiter sees it.
+    #[cold]
+    pub(crate) fn corrupted(&self) {
+        // Relaxed: a flag; nothing is published with it.
+        self.corrupt.store(1, Ordering::Relaxed);
+        self.wake();
+    }
+
+    /// Whether [`corrupted`](Self::corrupted) was called.
+    #[inline]
+    pub(crate) fn is_corrupted(&self) -> bool {
+        // Relaxed: see `corrupted`.
+        self.corrupt.load(Ordering::Relaxed) != 0
+    }
+
+    /// Where a blocking producer sleeps.
+    pub(crate) fn tx_park(&self) -> Park<'_> {
+        match &self.remote {
+            Some(r) => Park::Shared(&r.wake),
+            None => Park::Event(&self.tx_event),
+        }
+    }
+
+    /// Where a blocking consumer sleeps.
+    pub(crate) fn rx_park(&self) -> Park<'_> {
+        match &self.remote {
+            Some(r) => Park::Shared(&r.wake),
+            None => Park::Event(&self.rx_event),
+        }
+    }
+
+    /// Where an async producer (`multi`: one of several) registers.
+    pub(crate) fn tx_waiter<'a>(&'a self, multi: bool, w: &'a mut AsyncWaits) -> Waiter<'a> {
+        match &self.remote {
+            Some(r) => Waiter::Shared(&r.wake, &mut w.shared, &mut w.parked),
+            None if multi => Waiter::Event(&self.tx_event, &mut w.listener),
+            None => Waiter::Single(&self.tx_waker, &mut w.parked),
+        }
+    }
+
+    /// Where an async consumer (`multi`: one of several) registers.
+    pub(crate) fn rx_waiter<'a>(&'a self, multi: bool, w: &'a mut AsyncWaits) -> Waiter<'a> {
+        match &self.remote {
+            Some(r) => Waiter::Shared(&r.wake, &mut w.shared, &mut w.parked),
+            None if multi => Waiter::Event(&self.rx_event, &mut w.listener),
+            None => Waiter::Single(&self.rx_waker, &mut w.parked),
+        }
     }
 
     /// Largest record in bytes this channel can ever hold.
@@ -198,6 +426,9 @@ impl Shared {
         self.tx_event.notify(usize::MAX);
         self.rx_waker.wake();
         self.tx_waker.wake();
+        if let Some(remote) = &self.remote {
+            remote.wake.wake();
+        }
     }
 
     /// Producer: publishes or aborts a claimed record and accounts for it.
@@ -228,9 +459,9 @@ impl Shared {
             (RecordLayout::Variable { .. }, Some(arena)) => {
                 arena.try_unalloc(&self.ring, claimed.pos, claimed.undo)
             }
-            (RecordLayout::Variable { .. }, None) => {
-                lock(&self.arena).try_unalloc(&self.ring, claimed.pos, claimed.undo)
-            }
+            (RecordLayout::Variable { .. }, None) => self
+                .with_shared_arena(|a| a.try_unalloc(&self.ring, claimed.pos, claimed.undo))
+                .unwrap_or(false),
         };
         if undone {
             self.stats.aborted();
@@ -287,8 +518,15 @@ impl Shared {
     }
 
     /// Runs `f` with the multi-producer arena allocator, under its lock.
-    pub(crate) fn with_shared_arena<R>(&self, f: impl FnOnce(&mut Arena) -> R) -> R {
-        f(&mut lock(&self.arena))
+    /// `None` if the arena of a channel between processes is corrupt.
+    pub(crate) fn with_shared_arena<R>(&self, f: impl FnOnce(&mut Arena) -> R) -> Option<R> {
+        #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+        if let (Some(remote), RecordLayout::Variable { arena: size }) = (&self.remote, self.layout)
+            && let Some(arena) = &remote.arena
+        {
+            return arena.with(size, remote.owner, f);
+        }
+        Some(f(&mut lock(&self.arena)))
     }
 
     pub(crate) fn stats_snapshot(&self) -> Stats {
@@ -314,26 +552,36 @@ impl Shared {
     }
 
     pub(crate) fn detach_sender(&self) {
-        if self.senders.detach() {
+        let closed = self.senders.detach()
+            && self.remote.as_ref().is_none_or(|r| r.leave(HOLDS_SENDERS, &r.senders));
+        if closed {
             self.wake();
         }
     }
 
     pub(crate) fn detach_receiver(&self) {
-        if self.receivers.detach() {
+        let closed = self.receivers.detach()
+            && self.remote.as_ref().is_none_or(|r| r.leave(HOLDS_RECEIVERS, &r.receivers));
+        if closed {
             self.wake();
         }
     }
 
-    /// Whether every sender is gone for good.
+    /// Whether every sender (in every process) is gone for good.
     #[inline]
     pub(crate) fn senders_closed(&self) -> bool {
-        self.senders.is_closed()
+        match &self.remote {
+            None => self.senders.is_closed(),
+            Some(r) => r.senders.is_closed(),
+        }
     }
 
-    /// Whether every receiver is gone for good.
+    /// Whether every receiver (in every process) is gone for good.
     #[inline]
     pub(crate) fn receivers_closed(&self) -> bool {
-        self.receivers.is_closed()
+        match &self.remote {
+            None => self.receivers.is_closed(),
+            Some(r) => r.receivers.is_closed(),
+        }
     }
 }

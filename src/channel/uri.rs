@@ -6,6 +6,9 @@ use std::str::FromStr;
 
 /// Longest channel name accepted by `memory://` and `ipc://`.
 pub(crate) const MAX_NAME_LEN: usize = 200;
+/// Longest `ipc://` name: what fits an abstract Unix socket address after
+/// psyne's `psyne/` prefix (107 - 6 bytes).
+pub(crate) const MAX_IPC_NAME_LEN: usize = 101;
 
 /// The transport a URI names.
 ///
@@ -192,6 +195,9 @@ impl FromStr for Uri {
                 }
                 if address.len() > MAX_NAME_LEN {
                     return Err(invalid_name("the name is longer than 200 bytes"));
+                }
+                if scheme == Scheme::Ipc && address.len() > MAX_IPC_NAME_LEN {
+                    return Err(invalid_name("an `ipc://` name is longer than 101 bytes"));
                 }
                 if address.contains('/') {
                     return Err(invalid_name("`/` is not allowed in a channel name"));

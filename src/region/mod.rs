@@ -80,3 +80,65 @@ impl fmt::Debug for HeapRegion {
         f.debug_struct("HeapRegion").field("len", &self.len).finish()
     }
 }
+
+/// A `T` that lives either in its own heap allocation or at a fixed place
+/// inside a region (shared memory), behind one pointer either way, so that
+/// the code that uses it does not branch on where it is.
+pub(crate) struct Place<T: ?Sized> {
+    ptr: NonNull<T>,
+    /// Whether `ptr` came from `Box::into_raw` (and is freed on drop).
+    owned: bool,
+}
+
+impl<T: ?Sized> Place<T> {
+    /// A `T` in its own allocation.
+    pub(crate) fn boxed(value: Box<T>) -> Self {
+        Self { ptr: NonNull::from(Box::leak(value)), owned: true }
+    }
+
+    /// A `T` inside memory somebody else owns.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points to a valid, initialised `T` that stays mapped for the
+    /// life of the `Place`, and every access to it, in every process, goes
+    /// through shared references (atomics or never-written fields).
+    #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
+    pub(crate) unsafe fn at(ptr: NonNull<T>) -> Self {
+        Self { ptr, owned: false }
+    }
+}
+
+impl<T: ?Sized> std::ops::Deref for Place<T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: `ptr` is valid for the life of `self`: it came from a live
+        // `Box` we own, or `at`'s caller guaranteed it; only `&T` is handed
+        // out.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T: ?Sized> Drop for Place<T> {
+    fn drop(&mut self) {
+        if self.owned {
+            // SAFETY: `ptr` came from `Box::leak` in `boxed` and is freed
+            // only here, once.
+            drop(unsafe { Box::from_raw(self.ptr.as_ptr()) });
+        }
+    }
+}
+
+// SAFETY: a `Place<T>` only hands out `&T`, like `&T` or `Box<T>` would: it is
+// `Send` and `Sync` when `T` is `Sync` (and `Send`, for the owned case).
+unsafe impl<T: ?Sized + Sync + Send> Send for Place<T> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Sync + Send> Sync for Place<T> {}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Place<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}

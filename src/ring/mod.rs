@@ -42,6 +42,7 @@
 //! advances its reclaim cursor. A record never wraps: if it does not fit before
 //! the end of the arena, the allocator skips to the start.
 
+use crate::region::Place;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 use crossbeam_utils::CachePadded;
 
@@ -63,12 +64,34 @@ pub(crate) const PAYLOAD_ALIGN: usize = 64;
 
 #[inline]
 const fn free_word(pos: u64) -> u64 {
-    (pos * 2) << FLAG_BITS
+    free_tag(pos) << FLAG_BITS
 }
 
 #[inline]
 const fn committed_word(pos: u64) -> u64 {
-    (pos * 2 + 1) << FLAG_BITS
+    committed_tag(pos) << FLAG_BITS
+}
+
+// Position arithmetic wraps: positions in shared memory may have been
+// written by a faulty peer, and must give wrong answers, never overflow
+// panics. Honest positions stay far below 2^61.
+
+/// The tag of a descriptor free for `pos`.
+#[inline]
+const fn free_tag(pos: u64) -> u64 {
+    pos.wrapping_mul(2)
+}
+
+/// The tag of a descriptor committed at `pos`.
+#[inline]
+const fn committed_tag(pos: u64) -> u64 {
+    pos.wrapping_mul(2).wrapping_add(1)
+}
+
+/// The position after `pos`.
+#[inline]
+const fn next(pos: u64) -> u64 {
+    pos.wrapping_add(1)
 }
 
 #[inline]
@@ -81,7 +104,7 @@ const fn tag(word: u64) -> u64 {
 /// committing record `p + 1` never contends with a consumer releasing `p`.
 #[repr(C, align(64))]
 #[derive(Debug)]
-struct Desc {
+pub(crate) struct Desc {
     seq: AtomicU64,
     /// Arena position (monotonic) of the payload; variable-size rings only.
     /// Written by the producer before its commit, read by consumers after
@@ -91,7 +114,42 @@ struct Desc {
     len: AtomicU64,
     /// Trailing-slice element count of the record; same synchronisation.
     elems: AtomicU64,
+    /// Who holds the record (channels between processes only, so that the
+    /// holdings of a process that died can be given back): see
+    /// [`Ring::set_owner`].
+    owner: AtomicU64,
 }
+
+impl Desc {
+    fn new(pos: u64) -> Self {
+        Self {
+            seq: AtomicU64::new(free_word(pos)),
+            off: AtomicU64::new(0),
+            len: AtomicU64::new(0),
+            elems: AtomicU64::new(0),
+            owner: AtomicU64::new(0),
+        }
+    }
+}
+
+/// The two cursors, each on its own cache-line pair.
+#[repr(C)]
+#[derive(Debug)]
+pub(crate) struct Cursors {
+    /// Next position to claim. SYNC: only a hint for producers; the
+    /// descriptor's `seq` carries all happens-before edges.
+    tail: CachePadded<AtomicU64>,
+    /// Next position to take. Same rule as `tail`.
+    head: CachePadded<AtomicU64>,
+}
+
+/// Role bit of an owner word: the record is claimed (being written); clear
+/// means taken (being read).
+const OWNER_CLAIM: u64 = 1 << 7;
+/// Owner slots are numbered `1..=MAX_OWNERS` (0, the word of a descriptor
+/// nobody ever owned, names nobody).
+#[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
+pub(crate) const MAX_OWNERS: usize = 127;
 
 /// Result of a claim attempt by a producer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +159,9 @@ pub(crate) enum Claim {
     /// The descriptor for this position still holds the record of the previous
     /// lap; the caller may wait on it.
     Full(u64),
+    /// The ring's words contradict each other: shared memory was written
+    /// over.
+    Corrupt,
 }
 
 /// Result of a take attempt by a consumer.
@@ -110,6 +171,8 @@ pub(crate) enum Take {
     Taken { pos: u64, aborted: bool },
     /// Nothing committed at this position yet; the caller may wait on it.
     Empty(u64),
+    /// The ring's words contradict each other (see [`Claim::Corrupt`]).
+    Corrupt,
 }
 
 /// Outcome of a wait registration.
@@ -124,12 +187,8 @@ pub(crate) enum Register {
 /// The lock-free core of a channel: cursors and descriptors.
 #[derive(Debug)]
 pub(crate) struct Ring {
-    /// Next position to claim. SYNC: only a hint for producers; the
-    /// descriptor's `seq` carries all happens-before edges.
-    tail: CachePadded<AtomicU64>,
-    /// Next position to take. Same rule as `tail`.
-    head: CachePadded<AtomicU64>,
-    descs: Box<[Desc]>,
+    cursors: Place<Cursors>,
+    descs: Place<[Desc]>,
     cap: u64,
     /// `cap - 1` when `cap` is a power of two, else 0 (use `%`).
     mask: u64,
@@ -149,21 +208,52 @@ impl Ring {
         let mut descs = Vec::new();
         descs.try_reserve_exact(cap.max(1)).ok()?;
         let cap = cap.max(1) as u64;
-        descs.extend((0..cap).map(|i| Desc {
-            seq: AtomicU64::new(free_word(i)),
-            off: AtomicU64::new(0),
-            len: AtomicU64::new(0),
-            elems: AtomicU64::new(0),
-        }));
-        let descs = descs.into_boxed_slice();
-        let mask = if cap.is_power_of_two() { cap - 1 } else { 0 };
-        Some(Self {
+        descs.extend((0..cap).map(Desc::new));
+        let cursors = Cursors {
             tail: CachePadded::new(AtomicU64::new(0)),
             head: CachePadded::new(AtomicU64::new(0)),
-            descs,
-            cap,
-            mask,
-        })
+        };
+        Some(Self::with(Place::boxed(Box::new(cursors)), Place::boxed(descs.into_boxed_slice())))
+    }
+
+    fn with(cursors: Place<Cursors>, descs: Place<[Desc]>) -> Self {
+        let cap = descs.len() as u64;
+        let mask = if cap.is_power_of_two() { cap - 1 } else { 0 };
+        Self { cursors, descs, cap, mask }
+    }
+
+    /// A ring whose cursors and `cap >= 1` descriptors live in memory that
+    /// somebody else owns (a shared mapping). With `init`, they are set to
+    /// the state of a new, empty ring first.
+    ///
+    /// # Safety
+    ///
+    /// `cursors` and `descs..descs + cap` point to initialised (e.g. zeroed)
+    /// memory, aligned for their types, that stays mapped for the life of
+    /// the ring, and every access to it, in every process, is atomic.
+    #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+    pub(crate) unsafe fn at(
+        cursors: std::ptr::NonNull<Cursors>,
+        descs: std::ptr::NonNull<Desc>,
+        cap: usize,
+        init: bool,
+    ) -> Self {
+        let descs = std::ptr::NonNull::slice_from_raw_parts(descs, cap);
+        // SAFETY: the caller guarantees validity, alignment, lifetime and
+        // atomic-only access; every field is an atomic, for which any
+        // initialised bit pattern is a valid value.
+        let cursors = unsafe { Place::at(cursors) };
+        // SAFETY: as above.
+        let descs = unsafe { Place::at(descs) };
+        let ring = Self::with(cursors, descs);
+        if init {
+            for (i, d) in ring.descs.iter().enumerate() {
+                // Relaxed: the ring is published to other processes by the
+                // handshake that follows (a system call).
+                d.seq.store(free_word(i as u64), Ordering::Relaxed);
+            }
+        }
+        ring
     }
 
     /// Number of descriptors.
@@ -193,33 +283,44 @@ impl Ring {
         // Relaxed: `tail` is only a hint of where to look; ownership of a
         // position is decided by the CAS below (MP) or by being the only
         // producer (SP), and data visibility by `seq`.
-        let mut pos = self.tail.load(Ordering::Relaxed);
+        let mut pos = self.cursors.tail.load(Ordering::Relaxed);
         loop {
             // SYNC POINT (release → claim): Acquire pairs with the Release
             // swap in `release`, so the previous lap's reader is done with the
             // bytes before we overwrite them.
             let word = self.desc(pos).seq.load(Ordering::Acquire);
             let t = tag(word);
-            if t == pos * 2 {
+            if t == free_tag(pos) {
                 if !multi {
                     // Relaxed: read by stats and by the next claim of this
                     // same producer only.
-                    self.tail.store(pos + 1, Ordering::Relaxed);
+                    self.cursors.tail.store(next(pos), Ordering::Relaxed);
                     return Claim::Claimed(pos);
                 }
                 // Strong CAS (same code as weak on x86; loom would explore spurious
                 // failures of a weak one forever). Relaxed: the CAS decides ownership of `pos`; the record's
                 // visibility is published later through `seq`.
-                match self.tail.compare_exchange(pos, pos + 1, Ordering::Relaxed, Ordering::Relaxed)
-                {
+                match self.cursors.tail.compare_exchange(
+                    pos,
+                    next(pos),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
                     Ok(_) => return Claim::Claimed(pos),
                     Err(now) => pos = now,
                 }
-            } else if t < pos * 2 {
+            } else if t < free_tag(pos) {
                 return Claim::Full(pos);
             } else {
                 // Another producer claimed `pos` and the ring moved on.
-                pos = latest(&self.tail);
+                let now = latest(&self.cursors.tail);
+                if now == pos {
+                    // Impossible honestly: the claim that moved the
+                    // descriptor on advanced `tail` first, and our Acquire
+                    // of `seq` makes that visible. A peer wrote garbage.
+                    return Claim::Corrupt;
+                }
+                pos = now;
             }
         }
     }
@@ -236,10 +337,13 @@ impl Ring {
         // for `pos`, so after the rewind the next claim of `pos` finds it
         // exactly as the first one did. Relaxed as in `try_claim`.
         if multi {
-            self.tail.compare_exchange(pos + 1, pos, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-        } else if self.tail.load(Ordering::Relaxed) == pos + 1 {
+            self.cursors
+                .tail
+                .compare_exchange(next(pos), pos, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        } else if self.cursors.tail.load(Ordering::Relaxed) == next(pos) {
             // Relaxed: single writer (see `try_claim`).
-            self.tail.store(pos, Ordering::Relaxed);
+            self.cursors.tail.store(pos, Ordering::Relaxed);
             true
         } else {
             false
@@ -275,39 +379,48 @@ impl Ring {
     #[inline]
     pub(crate) fn try_take(&self, multi: bool) -> Take {
         // Relaxed: a hint, as in `try_claim`.
-        let mut pos = self.head.load(Ordering::Relaxed);
+        let mut pos = self.cursors.head.load(Ordering::Relaxed);
         loop {
             // SYNC POINT (commit → take): Acquire pairs with the Release of
             // `commit`, making the producer's writes of the record visible.
             let word = self.desc(pos).seq.load(Ordering::Acquire);
             let t = tag(word);
-            if t == pos * 2 + 1 {
+            if t == committed_tag(pos) {
                 let aborted = word & ABORT != 0;
                 if !multi {
                     // Relaxed: read by stats and by this consumer only.
-                    self.head.store(pos + 1, Ordering::Relaxed);
+                    self.cursors.head.store(next(pos), Ordering::Relaxed);
                     return Take::Taken { pos, aborted };
                 }
                 // Relaxed: the CAS decides which consumer owns `pos`; the data
                 // was already acquired through `seq` above.
-                match self.head.compare_exchange(pos, pos + 1, Ordering::Relaxed, Ordering::Relaxed)
-                {
+                match self.cursors.head.compare_exchange(
+                    pos,
+                    next(pos),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
                     Ok(_) => return Take::Taken { pos, aborted },
                     Err(now) => pos = now,
                 }
-            } else if t < pos * 2 + 1 {
+            } else if t < committed_tag(pos) {
                 if !multi {
                     return Take::Empty(pos);
                 }
                 // Only to see whether another consumer moved on.
-                let now = latest(&self.head);
+                let now = latest(&self.cursors.head);
                 if now == pos {
                     return Take::Empty(pos);
                 }
                 pos = now;
             } else {
                 // Taken, released and re-used by a later lap: `head` moved.
-                pos = latest(&self.head);
+                let now = latest(&self.cursors.head);
+                if now == pos {
+                    // Impossible honestly, as in `try_claim`.
+                    return Take::Corrupt;
+                }
+                pos = now;
             }
         }
     }
@@ -319,11 +432,14 @@ impl Ring {
     pub(crate) fn try_take_at(&self, pos: u64) -> Option<bool> {
         // SYNC POINT (commit → take): as in `try_take`.
         let word = self.desc(pos).seq.load(Ordering::Acquire);
-        if tag(word) != pos * 2 + 1 {
+        if tag(word) != committed_tag(pos) {
             return None;
         }
         // Relaxed: as in `try_take`; fails if a consumer took `pos` first.
-        self.head.compare_exchange(pos, pos + 1, Ordering::Relaxed, Ordering::Relaxed).ok()?;
+        self.cursors
+            .head
+            .compare_exchange(pos, next(pos), Ordering::Relaxed, Ordering::Relaxed)
+            .ok()?;
         Some(word & ABORT != 0)
     }
 
@@ -332,7 +448,7 @@ impl Ring {
     /// Returns `true` if somebody waits on it and must be notified.
     #[inline]
     pub(crate) fn release(&self, pos: u64, parks: bool) -> bool {
-        let word = free_word(pos + self.cap);
+        let word = free_word(pos.wrapping_add(self.cap));
         let seq = &self.desc(pos).seq;
         if parks {
             // SYNC POINT (release → claim): Release orders every read of the
@@ -381,18 +497,18 @@ impl Ring {
 
     /// Consumer side: parks on `pos` while nothing is committed there.
     pub(crate) fn register_consumer(&self, pos: u64) -> Register {
-        self.register(pos, |w| tag(w) < pos * 2 + 1)
+        self.register(pos, |w| tag(w) < committed_tag(pos))
     }
 
     /// Producer side: parks on `pos` while the previous lap still holds it.
     pub(crate) fn register_producer(&self, pos: u64) -> Register {
-        self.register(pos, |w| tag(w) < pos * 2)
+        self.register(pos, |w| tag(w) < free_tag(pos))
     }
 
     /// Producer side of a variable-size ring: parks on the oldest record
     /// until it is released (its descriptor becomes free for `pos + cap`).
     pub(crate) fn register_reclaim(&self, pos: u64) -> Register {
-        let next = (pos + self.cap) * 2;
+        let next = free_tag(pos.wrapping_add(self.cap));
         self.register(pos, move |w| tag(w) < next)
     }
 
@@ -402,7 +518,7 @@ impl Ring {
     pub(crate) fn is_released(&self, pos: u64) -> bool {
         // SYNC POINT (release → reclaim): Acquire pairs with `release`, so the
         // reader is done with the record's bytes before the arena reuses them.
-        tag(self.desc(pos).seq.load(Ordering::Acquire)) >= (pos + self.cap) * 2
+        tag(self.desc(pos).seq.load(Ordering::Acquire)) >= free_tag(pos.wrapping_add(self.cap))
     }
 
     /// Records where a variable-size record's payload is. Producer only,
@@ -441,18 +557,57 @@ impl Ring {
         self.desc(pos).elems.load(Ordering::Relaxed)
     }
 
+    /// Records that owner `slot` (`1..=MAX_OWNERS`) holds `pos`, claimed
+    /// (`claim`) or taken. Only channels between processes track owners: the record of
+    /// a process that dies is given back by [`Ring::reap`].
+    #[inline]
+    pub(crate) fn set_owner(&self, pos: u64, slot: usize, claim: bool) {
+        let word = pos << 8 | if claim { OWNER_CLAIM } else { 0 } | (slot as u64 & 0x7f);
+        // Relaxed: read by a reaper only once the owner's process is dead,
+        // after the kernel saw it die (which orders everything it wrote).
+        self.desc(pos).owner.store(word, Ordering::Relaxed);
+    }
+
+    /// Gives back what owner `slot` held when its process died: records it
+    /// claimed and never committed are committed as aborted, records it took
+    /// and never released are released. Returns whether anything changed
+    /// (the caller then wakes every waiter).
+    #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
+    pub(crate) fn reap(&self, slot: usize) -> bool {
+        let mut changed = false;
+        let (tail, head) = (self.tail(), self.head());
+        for (i, d) in self.descs.iter().enumerate() {
+            // Relaxed: see `set_owner`.
+            let owner = d.owner.load(Ordering::Relaxed);
+            let pos = owner >> 8;
+            if slot == 0 || owner & 0x7f != slot as u64 & 0x7f || self.index(pos) != i {
+                continue;
+            }
+            // SYNC POINT (commit/release → reap): Acquire, as in `try_take`.
+            let t = tag(d.seq.load(Ordering::Acquire));
+            if owner & OWNER_CLAIM != 0 && t == free_tag(pos) && pos < tail {
+                self.commit(pos, true, true);
+                changed = true;
+            } else if owner & OWNER_CLAIM == 0 && t == committed_tag(pos) && pos < head {
+                self.release(pos, true);
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// Producer cursor (positions claimed so far).
     #[inline]
     pub(crate) fn tail(&self) -> u64 {
         // Relaxed: statistics only.
-        self.tail.load(Ordering::Relaxed)
+        self.cursors.tail.load(Ordering::Relaxed)
     }
 
     /// Consumer cursor (positions taken so far).
     #[inline]
     pub(crate) fn head(&self) -> u64 {
         // Relaxed: statistics only.
-        self.head.load(Ordering::Relaxed)
+        self.cursors.head.load(Ordering::Relaxed)
     }
 }
 
@@ -482,6 +637,9 @@ pub(crate) enum Alloc {
     NoDescriptor(u64),
     /// Not enough bytes until the record at this position is released.
     NoSpace(u64),
+    /// The ring's or the arena's words contradict each other (see
+    /// [`Claim::Corrupt`]).
+    Corrupt,
 }
 
 impl Arena {
@@ -491,18 +649,25 @@ impl Arena {
     }
 
     /// Frees the arena space of every released record, oldest first.
-    fn reclaim(&mut self, ring: &Ring, tail: u64) {
-        while self.oldest < tail && ring.is_released(self.oldest) {
+    /// Returns `false` if the cursors are impossible (more records
+    /// outstanding than descriptors: shared memory was written over).
+    fn reclaim(&mut self, ring: &Ring, tail: u64) -> bool {
+        if tail.wrapping_sub(self.oldest) > ring.capacity() {
+            return false;
+        }
+        while self.oldest != tail && ring.is_released(self.oldest) {
             let (off, len) = ring.extent(self.oldest);
-            self.reclaim = off + round_up(len, PAYLOAD_ALIGN as u64);
-            self.oldest += 1;
+            // Wrapping: extents may come from shared memory.
+            self.reclaim = off.wrapping_add(round_up(len, PAYLOAD_ALIGN as u64));
+            self.oldest = next(self.oldest);
         }
         if self.oldest == tail {
             // Nothing outstanding: restart at the beginning of the arena, so
             // the most recently used (cache-hot) bytes are handed out again.
-            self.write = self.write.next_multiple_of(self.size);
+            self.write = self.write.checked_next_multiple_of(self.size).unwrap_or(0);
             self.reclaim = self.write;
         }
+        true
     }
 
     /// Claims a position and `len` bytes of the arena.
@@ -510,7 +675,9 @@ impl Arena {
     /// The caller must be the only producer (or hold the producers' lock) and
     /// must have checked `round_up(len) <= size`.
     pub(crate) fn alloc(&mut self, ring: &Ring, len: u64) -> Alloc {
-        self.reclaim(ring, ring.tail());
+        if !self.reclaim(ring, ring.tail()) {
+            return Alloc::Corrupt;
+        }
         self.claim_reclaimed(ring, len)
     }
 
@@ -523,27 +690,32 @@ impl Arena {
         // reuse the descriptor of `oldest` (released after `reclaim` looked,
         // or the claim would fail anyway) and overwrite its extent before it
         // was reclaimed, so the arena would lose track of live bytes.
-        if ring.tail() - self.oldest >= ring.capacity() {
+        if ring.tail().wrapping_sub(self.oldest) >= ring.capacity() {
             return Alloc::NoSpace(self.oldest);
         }
+        // Wrapping (all): a multi-producer arena's cursors live in shared
+        // memory, where a faulty peer may have written anything. Wrong
+        // cursors then give wrong, but in-bounds, records: `off % size`
+        // plus `len` never passes the arena's end.
         let size = self.size;
         let need = round_up(len, PAYLOAD_ALIGN as u64);
         let mut start = self.write;
         let in_lap = start % size;
         if in_lap + need > size {
-            start += size - in_lap;
+            start = start.wrapping_add(size - in_lap);
         }
-        if start + need - self.reclaim > size {
+        if start.wrapping_add(need).wrapping_sub(self.reclaim) > size {
             return Alloc::NoSpace(self.oldest);
         }
         match ring.try_claim(false) {
             Claim::Claimed(pos) => {
                 ring.set_extent(pos, start, len);
                 let undo = self.write;
-                self.write = start + need;
+                self.write = start.wrapping_add(need);
                 Alloc::Claimed { pos, off: start, undo }
             }
             Claim::Full(pos) => Alloc::NoDescriptor(pos),
+            Claim::Corrupt => Alloc::Corrupt,
         }
     }
 }
@@ -567,6 +739,95 @@ fn latest(cursor: &AtomicU64) -> u64 {
     }
 }
 
+/// The arena allocator of a multi-producer variable-size channel between
+/// processes: its state in shared memory, under a lock word that names its
+/// holder, so that the lock of a process that died can be broken.
+/// Longest a producer waits for the shared arena lock before it calls the
+/// channel corrupt: holders keep it for a few hundred nanoseconds, and the
+/// lock of a dead holder is broken within a monitor tick.
+#[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+#[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+#[repr(C)]
+#[derive(Debug)]
+pub(crate) struct SharedArena {
+    /// 0, or the owner number of the process inside.
+    lock: AtomicU64,
+    write: AtomicU64,
+    reclaim: AtomicU64,
+    oldest: AtomicU64,
+}
+
+#[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+impl SharedArena {
+    /// Runs `f` on the allocator (of an arena of `size` bytes) under the
+    /// lock, as owner `owner` (`1..=MAX_OWNERS`). `None` if the lock word
+    /// is impossible (no owner has that number) or stays taken for
+    /// [`LOCK_PATIENCE`]: a faulty peer wrote it.
+    ///
+    /// The state is stored back cursor by cursor, each only ever growing, so
+    /// a process that dies in the middle leaves an older, more cautious
+    /// state, never one that hands out live bytes.
+    pub(crate) fn with<R>(
+        &self,
+        size: u64,
+        owner: usize,
+        f: impl FnOnce(&mut Arena) -> R,
+    ) -> Option<R> {
+        let mut spins = 0u32;
+        let mut since = None;
+        loop {
+            // SYNC POINT (arena lock): Acquire pairs with the Release of the
+            // unlock below, so the state stored there is seen here.
+            match self.lock.compare_exchange_weak(
+                0,
+                owner as u64,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(holder) if holder > MAX_OWNERS as u64 => return None,
+                Err(_) => {}
+            }
+            spins = spins.wrapping_add(1);
+            if spins < 64 {
+                crate::sync::spin_loop();
+                continue;
+            }
+            // The holder was preempted (or died, and its reaper breaks the
+            // lock soon): give it the CPU.
+            crate::sync::yield_now();
+            let start = *since.get_or_insert_with(std::time::Instant::now);
+            if spins.is_multiple_of(256) && start.elapsed() > LOCK_PATIENCE {
+                return None;
+            }
+        }
+        // Relaxed (all): ordered by the lock.
+        let mut arena = Arena {
+            size,
+            write: self.write.load(Ordering::Relaxed),
+            reclaim: self.reclaim.load(Ordering::Relaxed),
+            oldest: self.oldest.load(Ordering::Relaxed),
+        };
+        let r = f(&mut arena);
+        // Relaxed (all): published by the unlock.
+        self.oldest.store(arena.oldest, Ordering::Relaxed);
+        self.reclaim.store(arena.reclaim, Ordering::Relaxed);
+        self.write.store(arena.write, Ordering::Relaxed);
+        // SYNC POINT (arena lock): see above.
+        self.lock.store(0, Ordering::Release);
+        Some(r)
+    }
+
+    /// Breaks the lock if owner `owner` (whose process died) holds it.
+    pub(crate) fn break_lock(&self, owner: usize) -> bool {
+        // Release: nothing the dead owner wrote needs publishing, but the
+        // next holder must see the state as it is.
+        self.lock.compare_exchange(owner as u64, 0, Ordering::Release, Ordering::Relaxed).is_ok()
+    }
+}
+
 impl Arena {
     /// Gives back the newest allocation (position `pos`, write cursor before
     /// it `undo`) of an aborted record; `false` if it is not the newest.
@@ -583,7 +844,7 @@ impl Arena {
 /// Rounds `n` up to a multiple of `align` (a power of two).
 #[inline]
 pub(crate) const fn round_up(n: u64, align: u64) -> u64 {
-    (n + align - 1) & !(align - 1)
+    n.wrapping_add(align - 1) & !(align - 1)
 }
 
 /// Set in a handle count once the count dropped to zero: the side is gone
@@ -598,6 +859,7 @@ const CLOSED: usize = 1 << (usize::BITS - 1);
 /// then reads `CLOSED` with Acquire looks at the ring once more, and is then
 /// guaranteed to see every commit made before the close.
 #[derive(Debug)]
+#[repr(transparent)]
 pub(crate) struct Handles(CachePadded<AtomicUsize>);
 
 /// Why a handle could not attach to a channel.

@@ -1,14 +1,15 @@
 //! Transports: how a URI becomes a channel.
 //!
 //! Each scheme sets up a region and a waker pair and hands the channel layer
-//! ordinary handles. This build has `memory://`; `ipc://` and `tcp://` are
-//! recognised by the URI parser and reported as not built yet.
+//! ordinary handles. This build has `memory://` and, with feature `ipc` on
+//! Linux, `ipc://` ([`ipc`]); `tcp://` is recognised by the URI parser and
+//! reported as not built yet.
 //!
 //! # Examples
 //!
 //! ```
 //! # futures::executor::block_on(async {
-//! let err = psyne::channel::<u8>().bind("ipc://later").await.unwrap_err();
+//! let err = psyne::channel::<u8>().bind("tcp://127.0.0.1:7777").await.unwrap_err();
 //! assert!(matches!(err, psyne::transport::ConnectError::Unsupported { .. }));
 //! # });
 //! ```
@@ -19,8 +20,8 @@ use std::fmt;
 use crate::channel::{BuildError, Builder, Pattern, Receiver, Scheme, Sender, Uri, UriError};
 use crate::message::{Message, SchemaId};
 
-#[cfg(all(feature = "ipc", target_os = "linux"))]
-pub(crate) mod ipc;
+#[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+pub mod ipc;
 pub(crate) mod memory;
 
 /// Binding or connecting a channel by URI failed.
@@ -103,6 +104,36 @@ pub enum ConnectError {
         /// The URI.
         uri: String,
     },
+    /// Another channel is bound under the name (in this or another
+    /// process), and the pattern does not allow another receiver.
+    AlreadyBound {
+        /// The URI.
+        uri: String,
+    },
+    /// The process bound to the name runs as another user; `ipc://`
+    /// channels connect only processes of one user.
+    PermissionDenied {
+        /// The URI.
+        uri: String,
+        /// The other process's user id, where known.
+        peer_uid: Option<u32>,
+    },
+    /// The channel exists but cannot be used as asked: its shared memory is
+    /// not a psyne channel of this version, or it was built with options
+    /// this side cannot follow.
+    Incompatible {
+        /// The URI.
+        uri: String,
+        /// What does not fit, in words.
+        reason: String,
+    },
+    /// A system call failed while setting the channel up.
+    Io {
+        /// The URI.
+        uri: String,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
 impl fmt::Display for ConnectError {
@@ -158,6 +189,23 @@ impl fmt::Display for ConnectError {
             Self::Closed { uri } => {
                 write!(f, "`{uri}` is closing; bind a new channel under the name once it is gone")
             }
+            Self::AlreadyBound { uri } => write!(
+                f,
+                "`{uri}` is already bound by another channel; choose another name, or bind it as \
+                 spmc or mpmc to add receivers"
+            ),
+            Self::PermissionDenied { uri, peer_uid } => {
+                write!(f, "permission denied for `{uri}`: ")?;
+                match peer_uid {
+                    Some(uid) => write!(f, "the other process runs as user {uid}")?,
+                    None => f.write_str("the binding process refused this user")?,
+                }
+                f.write_str("; ipc:// channels connect processes of the same user")
+            }
+            Self::Incompatible { uri, reason } => {
+                write!(f, "cannot use `{uri}`: {reason}")
+            }
+            Self::Io { uri, source } => write!(f, "setting up `{uri}` failed: {source}"),
         }
     }
 }
@@ -167,6 +215,7 @@ impl Error for ConnectError {
         match self {
             Self::Uri(e) => Some(e),
             Self::Build(e) => Some(e),
+            Self::Io { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -190,16 +239,22 @@ pub(crate) fn bind<T: Message + ?Sized, P: Pattern>(
 ) -> Result<Receiver<T, P>, ConnectError> {
     match uri.scheme() {
         Scheme::Memory => memory::bind(builder, uri),
+        #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+        Scheme::Ipc => ipc::bind(builder, uri),
         scheme => Err(ConnectError::Unsupported { uri: uri.to_string(), scheme }),
     }
 }
 
 pub(crate) fn connect<T: Message + ?Sized, P: Pattern>(
-    _builder: Builder<T, P>,
+    builder: Builder<T, P>,
     uri: Uri,
 ) -> Result<Sender<T, P>, ConnectError> {
+    #[cfg(not(all(feature = "ipc", target_os = "linux", not(loom))))]
+    let _ = builder;
     match uri.scheme() {
         Scheme::Memory => memory::connect::<T, P>(uri),
+        #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+        Scheme::Ipc => ipc::connect(builder, uri),
         scheme => Err(ConnectError::Unsupported { uri: uri.to_string(), scheme }),
     }
 }

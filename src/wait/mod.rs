@@ -25,6 +25,28 @@
 pub(crate) mod eventfd;
 #[cfg(all(feature = "ipc", target_os = "linux"))]
 pub(crate) mod futex;
+#[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+pub(crate) mod shared;
+
+#[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+pub(crate) use shared::{AsyncWait, SharedWake};
+
+/// One handle's async registration with a cross-process channel's wake-up
+/// (none in this build).
+#[cfg(not(all(feature = "ipc", target_os = "linux", not(loom))))]
+#[derive(Debug)]
+pub(crate) enum AsyncWait {}
+/// A cross-process channel's wake-up (none in this build).
+#[cfg(not(all(feature = "ipc", target_os = "linux", not(loom))))]
+#[derive(Debug)]
+pub(crate) enum SharedWake {}
+
+#[cfg(not(all(feature = "ipc", target_os = "linux", not(loom))))]
+impl SharedWake {
+    pub(crate) fn wake(&self) {
+        match *self {}
+    }
+}
 
 use std::future::Future;
 use std::pin::Pin;
@@ -143,12 +165,27 @@ pub(crate) enum Step<R> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Elapsed;
 
+/// Where a blocking waiter sleeps.
+#[derive(Clone, Copy)]
+pub(crate) enum Park<'a> {
+    /// An in-process channel: the event the other side notifies.
+    Event(&'a Event),
+    /// A channel between processes: its futex epoch.
+    Shared(&'a SharedWake),
+}
+
+/// Longest a blocking waiter of a channel between processes sleeps before
+/// it looks at the ring again; bounds how late it notices an error that
+/// woke nobody.
+#[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+const SHARED_TICK: Duration = Duration::from_millis(100);
+
 /// Runs `attempt` until it is done, waiting between attempts as `strategy`
-/// says. `event` is the event the other side notifies.
+/// says. `park` is where it sleeps.
 pub(crate) fn block<R>(
     strategy: WaitStrategy,
     ring: &Ring,
-    event: &Event,
+    park: Park<'_>,
     deadline: Option<Instant>,
     mut attempt: impl FnMut() -> Step<R>,
 ) -> Result<R, Elapsed> {
@@ -183,31 +220,53 @@ pub(crate) fn block<R>(
             yield_now();
             continue;
         }
-        // Park: listen first, then retry, then set WAIT, then sleep. A state
-        // change after `register` returned `Parked` notifies `event`, and the
-        // listener already exists then, so the wake-up cannot be lost.
-        // On the stack: a blocking wait allocates nothing.
-        event_listener::listener!(event => listener);
-        let blocker = match attempt() {
-            Step::Done(r) => return Ok(r),
-            Step::Wait(b) => b,
-        };
-        if blocker.register(ring) == Register::Changed {
-            continue;
-        }
-        match deadline {
-            None => listener.wait(),
-            Some(d) => {
-                listener.wait_deadline(d);
-                // Woken or not, a passed deadline ends the wait after one
-                // last look (constant wake-ups must not stretch it).
-                if Instant::now() >= d {
-                    return match attempt() {
-                        Step::Done(r) => Ok(r),
-                        Step::Wait(_) => Err(Elapsed),
-                    };
+        match park {
+            Park::Event(event) => {
+                // Park: listen first, then retry, then set WAIT, then sleep. A
+                // state change after `register` returned `Parked` notifies
+                // `event`, and the listener already exists then, so the
+                // wake-up cannot be lost. On the stack: a blocking wait
+                // allocates nothing.
+                event_listener::listener!(event => listener);
+                let blocker = match attempt() {
+                    Step::Done(r) => return Ok(r),
+                    Step::Wait(b) => b,
+                };
+                if blocker.register(ring) == Register::Changed {
+                    continue;
+                }
+                match deadline {
+                    None => listener.wait(),
+                    Some(d) => {
+                        listener.wait_deadline(d);
+                    }
                 }
             }
+            #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+            Park::Shared(wake) => {
+                // The same order with the epoch as the listener: see
+                // `wait::shared`.
+                let seen = wake.prepare();
+                let blocker = match attempt() {
+                    Step::Done(r) => return Ok(r),
+                    Step::Wait(b) => b,
+                };
+                if blocker.register(ring) == Register::Changed {
+                    continue;
+                }
+                let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                wake.sleep(seen, Some(left.map_or(SHARED_TICK, |l| l.min(SHARED_TICK))));
+            }
+            #[cfg(not(all(feature = "ipc", target_os = "linux", not(loom))))]
+            Park::Shared(never) => match *never {},
+        }
+        // Woken or not, a passed deadline ends the wait after one last look
+        // (constant wake-ups must not stretch it).
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return match attempt() {
+                Step::Done(r) => Ok(r),
+                Step::Wait(_) => Err(Elapsed),
+            };
         }
         spins = 0;
     }
@@ -222,6 +281,13 @@ pub(crate) enum Waiter<'a> {
     /// task's waker in an `AtomicWaker`, with `parked` set once the current
     /// operation registered (no allocation).
     Single(&'a AtomicWaker, &'a mut bool),
+    /// A channel between processes: the handle's registration of the
+    /// channel's eventfd with tokio (made at its first park), with `parked`
+    /// as for `Single`.
+    /// `None` until the first park tries to register, then `Some(None)` if
+    /// it could not (no tokio runtime with IO: the handle polls).
+    #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
+    Shared(&'a SharedWake, &'a mut Option<Option<AsyncWait>>, &'a mut bool),
 }
 
 impl Waiter<'_> {
@@ -230,7 +296,7 @@ impl Waiter<'_> {
     fn registered(&self) -> bool {
         match self {
             Self::Event(_, listener) => listener.is_some(),
-            Self::Single(_, parked) => **parked,
+            Self::Single(_, parked) | Self::Shared(_, _, parked) => **parked,
         }
     }
 
@@ -238,7 +304,7 @@ impl Waiter<'_> {
     fn done(&mut self) {
         match self {
             Self::Event(_, listener) => **listener = None,
-            Self::Single(_, parked) => **parked = false,
+            Self::Single(_, parked) | Self::Shared(_, _, parked) => **parked = false,
         }
     }
 }
@@ -276,7 +342,7 @@ pub(crate) fn poll<R>(
             }
             // Polled again after a wake-up (or spuriously): the attempt above
             // looked; register afresh below.
-            Waiter::Single(..) => {}
+            Waiter::Single(..) | Waiter::Shared(..) => {}
         }
         if !strategy.parks() {
             // Busy-poll through the executor: other tasks still run.
@@ -313,6 +379,26 @@ pub(crate) fn poll<R>(
                 slot.register(cx.waker());
                 **parked = true;
             }
+            #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+            Waiter::Shared(wake, registration, parked) => {
+                let registration = registration.get_or_insert_with(|| wake.async_wait().ok());
+                let Some(registration) = registration.as_ref() else {
+                    // Outside a tokio runtime there is no reactor to sleep
+                    // in: poll through the executor instead.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                };
+                match registration.register(cx) {
+                    shared::Registered::Yes => **parked = true,
+                    shared::Registered::WokenSince => continue,
+                    shared::Registered::Failed => {
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                }
+            }
+            #[cfg(not(all(feature = "ipc", target_os = "linux", not(loom))))]
+            Waiter::Shared(never, ..) => match **never {},
         }
         match attempt() {
             Step::Done(r) => {
@@ -326,7 +412,7 @@ pub(crate) fn poll<R>(
                     }
                     continue;
                 }
-                if let Waiter::Single(..) = waiter {
+                if let Waiter::Single(..) | Waiter::Shared(..) = waiter {
                     // Registered, `WAIT` set: the next state change wakes us.
                     return Poll::Pending;
                 }

@@ -27,3 +27,92 @@ macro_rules! for_each_pattern {
         )*
     };
 }
+
+/// Tests that re-execute their own test binary as a child process: the
+/// parent spawns the binary filtered to one test, with a role in the
+/// environment; the child, finding the role, plays the other side.
+pub mod child {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    const ROLE_ENV: &str = "PSYNE_TEST_CHILD";
+
+    /// The argument handed to this process if it is a child of `test`.
+    pub fn role(test: &str) -> Option<String> {
+        let role = std::env::var(ROLE_ENV).ok()?;
+        role.strip_prefix(test)?.strip_prefix('=').map(str::to_owned)
+    }
+
+    /// Says `line` to the parent (children only). Written to the stdout
+    /// handle itself: `println!` goes through the test harness's capture.
+    pub fn say(line: &str) {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "psyne-child: {line}").unwrap();
+        out.flush().unwrap();
+    }
+
+    /// A child process, killed and reaped when dropped, so a failing parent
+    /// never leaves one behind.
+    pub struct Child {
+        child: std::process::Child,
+        lines: mpsc::Receiver<String>,
+    }
+
+    /// Runs test `test` of this binary in a child with argument `arg`.
+    pub fn spawn(test: &str, arg: &str) -> Child {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--nocapture", "--test-threads", "1"])
+            .env(ROLE_ENV, format!("{test}={arg}"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                // The harness may have printed `test name ... ` first.
+                if let Some((_, said)) = line.split_once("psyne-child: ")
+                    && tx.send(said.to_owned()).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Child { child, lines }
+    }
+
+    impl Child {
+        /// The next line the child says, waiting at most 30 s.
+        pub fn heard(&self) -> String {
+            self.lines.recv_timeout(Duration::from_secs(30)).expect("the child said nothing")
+        }
+
+        /// Kills the child (SIGKILL) and reaps it.
+        pub fn kill(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+
+        /// Waits (at most 60 s) for the child and asserts that it passed.
+        pub fn join(mut self) {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            loop {
+                if let Some(status) = self.child.try_wait().unwrap() {
+                    assert!(status.success(), "child failed: {status}");
+                    return;
+                }
+                assert!(std::time::Instant::now() < deadline, "child did not finish");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+
+    impl Drop for Child {
+        fn drop(&mut self) {
+            self.kill();
+        }
+    }
+}

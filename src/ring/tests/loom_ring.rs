@@ -35,6 +35,7 @@ impl Chan {
                     return self.ring.commit(pos, abort, true);
                 }
                 Claim::Full(_) => thread::yield_now(),
+                Claim::Corrupt => panic!("an honest ring read as corrupt"),
             }
         }
     }
@@ -54,6 +55,7 @@ impl Chan {
                     return Some((pos, v));
                 }
                 Take::Empty(_) => return None,
+                Take::Corrupt => panic!("an honest ring read as corrupt"),
             }
         }
     }
@@ -155,6 +157,7 @@ fn spmc_out_of_order_release() {
                 true
             }
             Claim::Full(_) => false,
+            Claim::Corrupt => panic!("an honest ring read as corrupt"),
         };
         let mut got: Vec<u64> = consumers.into_iter().filter_map(|h| h.join().unwrap()).collect();
         if !sent_early {
@@ -214,6 +217,7 @@ fn consumer_wakeup_is_never_lost() {
                 // The state changed: the record is there now.
                 Register::Changed => (matches!(ch.ring.try_take(false), Take::Taken { .. }), false),
             },
+            Take::Corrupt => panic!("an honest ring read as corrupt"),
         };
         let woke = producer.join().unwrap();
         assert!(got || (parked && woke), "lost wake-up: got={got} parked={parked} woke={woke}");
@@ -235,6 +239,7 @@ fn producer_wakeup_is_never_lost() {
                 Register::Parked => (false, true),
                 Register::Changed => (matches!(ch.ring.try_claim(false), Claim::Claimed(_)), false),
             },
+            Claim::Corrupt => panic!("an honest ring read as corrupt"),
         };
         let woke = releaser.join().unwrap();
         assert!(claimed || (parked && woke), "lost wake-up: claimed={claimed} parked={parked}");
@@ -316,6 +321,7 @@ fn arena_reuses_space_only_after_release() {
                         got.push(len);
                     }
                     Take::Empty(_) => thread::yield_now(),
+                    Take::Corrupt => panic!("an honest ring read as corrupt"),
                 }
             }
             got
@@ -334,6 +340,7 @@ fn arena_reuses_space_only_after_release() {
                         break;
                     }
                     Alloc::NoDescriptor(_) | Alloc::NoSpace(_) => thread::yield_now(),
+                    Alloc::Corrupt => panic!("an honest ring read as corrupt"),
                 }
             }
         }

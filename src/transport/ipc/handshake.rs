@@ -114,6 +114,7 @@ fn seqpacket() -> io::Result<OwnedFd> {
 pub(crate) struct Peer {
     pub(crate) sock: OwnedFd,
     pub(crate) uid: u32,
+    #[cfg_attr(not(test), expect(dead_code, reason = "for diagnostics and tests"))]
     pub(crate) pid: i32,
 }
 
@@ -148,6 +149,11 @@ impl Listener {
         Ok(Self { sock })
     }
 
+    /// The listening socket, to poll for connecting peers.
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.sock.as_fd()
+    }
+
     /// Waits for the next peer; refuses (and drops) one of another user.
     pub(crate) fn accept(&self) -> Result<Peer, HandshakeError> {
         Peer::new(rustix::net::accept_with(&self.sock, SocketFlags::CLOEXEC)?)
@@ -155,6 +161,7 @@ impl Listener {
 
     /// As [`accept`](Self::accept), giving up after `timeout` with an
     /// `io::ErrorKind::TimedOut` error.
+    #[cfg(test)]
     pub(crate) fn accept_timeout(
         &self,
         timeout: std::time::Duration,
@@ -247,6 +254,7 @@ pub(crate) fn recv_fds<const N: usize>(
 }
 
 /// Sends `hello` with the region descriptor attached.
+#[cfg(test)]
 pub(crate) fn send_region(
     sock: BorrowedFd<'_>,
     region: BorrowedFd<'_>,
@@ -256,6 +264,7 @@ pub(crate) fn send_region(
 }
 
 /// Receives one message with exactly one (region) descriptor attached.
+#[cfg(test)]
 pub(crate) fn recv_region(
     sock: BorrowedFd<'_>,
     buf: &mut [u8],

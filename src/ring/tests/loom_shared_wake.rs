@@ -1,0 +1,119 @@
+//! The cross-process park/wake protocol of `ipc://` channels
+//! (`wait::shared`), model-checked: the ring's `WAIT` bit decides whether
+//! anybody sleeps; a waiter reads the epoch before its last look and sleeps
+//! on it with a futex; a waker bumps the epoch and calls `FUTEX_WAKE` only
+//! if the sleeper count says somebody sleeps.
+//!
+//! The futex is modelled as the kernel implements it: the compare and the
+//! sleep happen under the bucket lock that the wake also takes, and the
+//! waker changes the word before it enters the kernel, without that lock.
+//! The protocol steps are the ones `SharedWake::{prepare, sleep, wake}`
+//! run, in the same order and with the same orderings.
+
+use loom::sync::atomic::{AtomicU64, Ordering};
+use loom::sync::{Condvar, Mutex};
+use loom::thread;
+
+use crate::ring::{Claim, Register, Ring, Take};
+use crate::sync::Arc;
+
+/// The shared words and a model of the kernel's futex.
+#[derive(Default)]
+struct Futex {
+    epoch: AtomicU64,
+    sleepers: AtomicU64,
+    bucket: Mutex<()>,
+    queue: Condvar,
+}
+
+impl Futex {
+    /// `SharedWake::prepare`.
+    fn prepare(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// `SharedWake::sleep`: `FUTEX_WAIT` returns at once if the word moved.
+    fn sleep(&self, seen: u64) {
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        let guard = self.bucket.lock().unwrap();
+        if self.epoch.load(Ordering::SeqCst) == seen {
+            drop(self.queue.wait(guard).unwrap());
+        }
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// `SharedWake::wake`.
+    fn wake(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) != 0 {
+            let _bucket = self.bucket.lock().unwrap();
+            self.queue.notify_all();
+        }
+    }
+}
+
+struct Chan {
+    ring: Ring,
+    futex: Futex,
+}
+
+/// A consumer in one "process" blocks on an empty one-slot ring; a
+/// producer in another commits. The consumer always wakes (loom reports a
+/// deadlock otherwise).
+#[test]
+fn a_parked_consumer_is_always_woken_across_processes() {
+    loom::model(|| {
+        let ch = Arc::new(Chan { ring: Ring::new(1).unwrap(), futex: Futex::default() });
+        let p = ch.clone();
+        let producer = thread::spawn(move || {
+            let Claim::Claimed(pos) = p.ring.try_claim(false) else { panic!("ring full") };
+            if p.ring.commit(pos, false, true) {
+                p.futex.wake();
+            }
+        });
+        loop {
+            let seen = ch.futex.prepare();
+            let pos = match ch.ring.try_take(false) {
+                Take::Taken { .. } => break,
+                Take::Empty(pos) => pos,
+                Take::Corrupt => panic!("an honest ring read as corrupt"),
+            };
+            if ch.ring.register_consumer(pos) == Register::Changed {
+                continue;
+            }
+            ch.futex.sleep(seen);
+        }
+        producer.join().unwrap();
+    });
+}
+
+/// A producer blocks on a full one-slot ring; a consumer in another
+/// process releases the record. The producer always wakes.
+#[test]
+fn a_parked_producer_is_always_woken_across_processes() {
+    loom::model(|| {
+        let ch = Arc::new(Chan { ring: Ring::new(1).unwrap(), futex: Futex::default() });
+        let Claim::Claimed(pos) = ch.ring.try_claim(false) else { panic!("ring full") };
+        ch.ring.commit(pos, false, true);
+        let c = ch.clone();
+        let consumer = thread::spawn(move || {
+            let Take::Taken { pos, .. } = c.ring.try_take(false) else { panic!("no record") };
+            if c.ring.release(pos, true) {
+                c.futex.wake();
+            }
+        });
+        loop {
+            let seen = ch.futex.prepare();
+            let pos = match ch.ring.try_claim(false) {
+                Claim::Claimed(_) => break,
+                Claim::Full(pos) => pos,
+                Claim::Corrupt => panic!("an honest ring read as corrupt"),
+            };
+            if ch.ring.register_producer(pos) == Register::Changed {
+                continue;
+            }
+            ch.futex.sleep(seen);
+        }
+        consumer.join().unwrap();
+    });
+}

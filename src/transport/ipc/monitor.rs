@@ -1,0 +1,255 @@
+//! The per-process helper thread of an `ipc://` channel: it answers
+//! connecting processes (binder only) and watches every other attached
+//! process, giving back what one held when it dies.
+//!
+//! Deaths are seen through pidfds, which turn readable when their process
+//! exits, however it exits; a pid reused by a later process is told apart
+//! by its start time. The table of attached processes lives in the shared
+//! control block; a process that attached after this one started is found
+//! at the next rescan, at most [`TICK`] later.
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::process::{Pid, PidfdFlags};
+
+use crate::channel::shared::{HOLDS_RECEIVERS, HOLDS_SENDERS};
+use crate::ring::{MAX_OWNERS, Ring};
+use crate::sync::Ordering;
+use crate::transport::ipc::handshake::{self, Listener};
+use crate::transport::ipc::segment::{Control, SLOT_ALIVE, SLOT_JOINING, SLOT_REAPING, Segment};
+use crate::wait::SharedWake;
+use crate::wait::eventfd::EventFd;
+
+/// Longest the monitor sleeps without rescanning the table.
+pub(crate) const TICK: Duration = Duration::from_millis(50);
+
+/// What the handshake sends with the descriptors.
+pub(crate) const HELLO: &[u8] = b"psyne-ipc/1";
+
+/// The start time of process `pid` (field 22 of `/proc/<pid>/stat`, clock
+/// ticks after boot); `None` if it is gone.
+pub(crate) fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold anything,
+    // spaces and parentheses included: count fields after the last `)`.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// This process's slot: taken on attach, freed when the channel's last
+/// handle in this process is gone (its `Drop` is the `Remote::keep` of the
+/// channel), with the monitor thread stopped first.
+#[derive(Debug)]
+pub(crate) struct Attachment {
+    stop: EventFd,
+    thread: Option<JoinHandle<()>>,
+    slot: usize,
+    segment: Arc<Segment>,
+}
+
+impl Attachment {
+    /// Starts the monitor of `segment` for the process in `slot`, serving
+    /// connections on `listener` if it is the binder. `wake` is a copy of
+    /// the channel's eventfd, for the reaper's wake-ups and the handshake.
+    pub(crate) fn start(
+        segment: Arc<Segment>,
+        slot: usize,
+        listener: Option<Listener>,
+        eventfd: EventFd,
+    ) -> io::Result<Self> {
+        let stop = EventFd::new()?;
+        let stop_rx = EventFd::from_fd(stop.fd().try_clone_to_owned()?)?;
+        let seg = segment.clone();
+        let thread = std::thread::Builder::new()
+            .name("psyne-ipc-monitor".into())
+            .spawn(move || Monitor::new(seg, slot, listener, eventfd, stop_rx).run())?;
+        Ok(Self { stop, thread: Some(thread), slot, segment })
+    }
+}
+
+impl Drop for Attachment {
+    fn drop(&mut self) {
+        let _ = self.stop.signal();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let control = self.segment.control();
+        // Release: everything this process did with its slot happened
+        // before the slot reads free.
+        control.peers[self.slot].word.store(0, Ordering::Release);
+    }
+}
+
+/// A watched process: its slot, the slot word it was seen with, its pidfd.
+struct Watched {
+    slot: usize,
+    word: u64,
+    pidfd: OwnedFd,
+}
+
+struct Monitor {
+    own: usize,
+    listener: Option<Listener>,
+    stop: EventFd,
+    wake: SharedWake,
+    watched: Vec<Watched>,
+    /// Declared before `segment`: dropped first.
+    ring: Ring,
+    segment: Arc<Segment>,
+}
+
+impl Monitor {
+    fn new(
+        segment: Arc<Segment>,
+        own: usize,
+        listener: Option<Listener>,
+        eventfd: EventFd,
+        stop: EventFd,
+    ) -> Self {
+        // SAFETY: the ring is dropped before `segment` (field order), which
+        // keeps the mapping alive.
+        let ring = unsafe { segment.ring(false) };
+        let words = std::ptr::NonNull::from(&*segment.control().wake);
+        // SAFETY: the words are in the mapping `segment` keeps alive for as
+        // long as the monitor (which owns both) lives; accessed atomically.
+        let wake = unsafe { SharedWake::new(words, eventfd) };
+        Self { own, listener, stop, wake, watched: Vec::new(), ring, segment }
+    }
+
+    fn control(&self) -> &Control {
+        self.segment.control()
+    }
+
+    fn run(mut self) {
+        loop {
+            self.rescan();
+            let (stop, accept, dead) = match self.poll() {
+                Ok(r) => r,
+                // Interrupted or out of resources: look again after a tick.
+                Err(_) => {
+                    std::thread::sleep(TICK);
+                    continue;
+                }
+            };
+            if stop {
+                return;
+            }
+            if accept {
+                self.serve();
+            }
+            for i in dead {
+                let w = self.watched.swap_remove(i);
+                self.reap(w.slot, w.word);
+            }
+        }
+    }
+
+    /// Waits for a stop request, a connecting process or a death. Returns
+    /// `(stop, accept, indices of dead watched processes)`, the indices in
+    /// decreasing order.
+    fn poll(&self) -> io::Result<(bool, bool, Vec<usize>)> {
+        let mut fds = Vec::with_capacity(2 + self.watched.len());
+        let stop = self.stop.fd();
+        fds.push(PollFd::new(&stop, PollFlags::IN));
+        let listener = self.listener.as_ref().map(Listener::fd);
+        if let Some(fd) = &listener {
+            fds.push(PollFd::new(fd, PollFlags::IN));
+        }
+        let first_pid = fds.len();
+        for w in &self.watched {
+            fds.push(PollFd::new(&w.pidfd, PollFlags::IN));
+        }
+        let ts = Timespec::try_from(TICK).ok();
+        rustix::event::poll(&mut fds, ts.as_ref())?;
+        let ready = |fd: &PollFd<'_>| !fd.revents().is_empty();
+        let stop = ready(&fds[0]);
+        let accept = listener.is_some() && ready(&fds[1]);
+        let dead = (0..self.watched.len()).rev().filter(|i| ready(&fds[first_pid + i])).collect();
+        Ok((stop, accept, dead))
+    }
+
+    /// Answers one connecting process: the region and the eventfd. The
+    /// listener refuses a process of another user by closing the socket.
+    fn serve(&self) {
+        let Some(listener) = &self.listener else { return };
+        let Ok(peer) = listener.accept() else { return };
+        let fds = [self.segment.fd(), self.wake.eventfd_fd()];
+        // A peer that went away meanwhile is no concern of ours.
+        let _ = handshake::send_fds(peer.sock.as_fd(), &fds, HELLO);
+    }
+
+    /// Brings the watch list in line with the table.
+    fn rescan(&mut self) {
+        let own = self.own;
+        self.watched.retain(|w| {
+            // Acquire: pairs with the slot's release stores.
+            w.slot != own
+                && self.segment.control().peers[w.slot].word.load(Ordering::Acquire) == w.word
+        });
+        for slot in 0..MAX_OWNERS {
+            if slot == own {
+                continue;
+            }
+            let peer = &self.control().peers[slot];
+            // Acquire: the slot's start time is written before its word
+            // says alive.
+            let word = peer.word.load(Ordering::Acquire);
+            let state = word & 3;
+            if word == 0 || state == SLOT_REAPING || self.watched.iter().any(|w| w.slot == slot) {
+                continue;
+            }
+            let pid = (word >> 2) as u32;
+            let opened = Pid::from_raw(pid as i32)
+                .ok_or(rustix::io::Errno::SRCH)
+                .and_then(|p| rustix::process::pidfd_open(p, PidfdFlags::empty()));
+            match opened {
+                Ok(pidfd) => {
+                    // Relaxed: ordered by the Acquire of the word.
+                    let start = peer.start.load(Ordering::Relaxed);
+                    // A reused pid: the process that attached is gone.
+                    let reused = state == SLOT_ALIVE && start_time(pid).is_some_and(|t| t != start);
+                    if reused {
+                        self.reap(slot, word);
+                    } else {
+                        self.watched.push(Watched { slot, word, pidfd });
+                    }
+                }
+                Err(rustix::io::Errno::SRCH) => self.reap(slot, word),
+                // Too many descriptors or similar: try at the next rescan.
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Gives back what the process in `slot` (seen as `word`) held, if no
+    /// other reaper got there first.
+    fn reap(&self, slot: usize, word: u64) {
+        let control = self.control();
+        let peer = &control.peers[slot];
+        let reaping = (word & !3) | SLOT_REAPING;
+        debug_assert!(matches!(word & 3, SLOT_ALIVE | SLOT_JOINING));
+        // AcqRel: one reaper wins; it sees all the slot's earlier stores.
+        if peer.word.compare_exchange(word, reaping, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+            return;
+        }
+        let owner = slot + 1;
+        self.ring.reap(owner);
+        control.arena.break_lock(owner);
+        // AcqRel: the held bits are a token (see `Remote::leave`).
+        let held = peer.held.swap(0, Ordering::AcqRel);
+        if held & HOLDS_SENDERS != 0 {
+            control.senders.detach();
+        }
+        if held & HOLDS_RECEIVERS != 0 {
+            control.receivers.detach();
+        }
+        // Release: the reaping happened before the slot reads free.
+        peer.word.store(0, Ordering::Release);
+        self.wake.wake();
+    }
+}

@@ -1,0 +1,179 @@
+//! Garbage injection: another process writes over the shared ring. The
+//! survivor gets errors, never an out-of-bounds access, a panic or a hang.
+
+#![allow(clippy::disallowed_types)] // raw scribbles, not the ring's atomics
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use futures::executor::block_on;
+
+use super::*;
+use crate::{Mpmc, ReserveError, Spsc, TryRecvError};
+
+fn unique(tag: &str) -> Uri {
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("ipc://garbage-{tag}-{}-{n}", std::process::id()).parse().unwrap()
+}
+
+/// A second mapping of the channel at `uri`, as a scribbling peer has it.
+fn scribbler(uri: &Uri) -> Segment {
+    receive(uri).unwrap().0
+}
+
+/// Writes `v` at byte `off` of the segment.
+fn poke(seg: &Segment, off: u64, v: u64) {
+    assert!(off.is_multiple_of(8) && off + 8 <= seg.header.total);
+    let p = seg.at(off).as_ptr().cast::<u64>();
+    // SAFETY: 8-byte aligned, inside the mapping, which lives as long as
+    // `seg`; accessed atomically here (the ring's words are atomics too).
+    unsafe { AtomicU64::from_ptr(p) }.store(v, Ordering::SeqCst);
+}
+
+/// Byte offset of word `word` of descriptor `i` (`seq`, `off`, `len`,
+/// `elems`, `owner`).
+fn desc_word(seg: &Segment, i: u64, word: u64) -> u64 {
+    seg.header.descs_off + i * 64 + word * 8
+}
+
+#[test]
+fn impossible_extents_fail_the_receiver_not_the_process() {
+    // (word, value): a length past the arena, an offset whose record would
+    // cross its end, an element count that disagrees with the length.
+    for (word, value) in [(2, 1 << 40), (1, 4096 - 8), (3, 3)] {
+        let uri = unique("extent");
+        let mut rx =
+            block_on(crate::channel::<[u32]>().bytes(4096).bind(&uri.to_string())).unwrap();
+        let mut tx = block_on(crate::channel::<[u32]>().connect(&uri.to_string())).unwrap();
+        let seg = scribbler(&uri);
+        let mut slot = tx.try_reserve_len(4).unwrap();
+        slot.copy_from_slice(&[1, 2, 3, 4]);
+        slot.commit();
+        poke(&seg, desc_word(&seg, 0, word), value);
+        assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Corrupted, "word {word}");
+        // For good: the channel is unusable from then on, on both sides.
+        assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Corrupted);
+        assert_eq!(
+            rx.recv_timeout(Duration::from_millis(1)).unwrap_err(),
+            crate::RecvTimeoutError::Corrupted
+        );
+        assert!(block_on(rx.recv()).is_none());
+        assert!(matches!(tx.try_reserve_len(1), Err(ReserveError::Corrupted)), "word {word}");
+        assert!(TryRecvError::Corrupted.to_string().contains("corrupted"));
+    }
+}
+
+#[test]
+fn a_foreign_or_damaged_header_is_refused_at_connect() {
+    let uri = unique("header");
+    let _rx = block_on(crate::channel::<u64>().bind(&uri.to_string())).unwrap();
+    let seg = scribbler(&uri);
+    poke(&seg, 8, 0xdead); // layout version and pattern
+    let err = block_on(crate::channel::<u64>().connect(&uri.to_string())).unwrap_err();
+    assert!(matches!(err, ConnectError::Incompatible { .. }), "{err}");
+    assert!(err.to_string().contains("layout version"), "{err}");
+    poke(&seg, 8, u64::from(segment::LAYOUT_VERSION));
+    poke(&seg, 8 * 5, 1 << 50); // `descs`
+    let err = block_on(crate::channel::<u64>().connect(&uri.to_string())).unwrap_err();
+    assert!(err.to_string().contains("corrupt"), "{err}");
+}
+
+/// A tiny deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+/// Random words written over cursors, descriptors and the arena's words,
+/// then every non-waiting operation, many times: the process survives
+/// and every call returns.
+fn scribble_rounds<P: Pattern>(seed: u64) {
+    let mut rng = Rng(seed);
+    for round in 0..40 {
+        let fixed = round % 2 == 0;
+        let uri = unique("random");
+        let s = uri.to_string();
+        let seg;
+        let mut ops: Box<dyn FnMut(&mut Rng) + Send>;
+        if fixed {
+            let rx = block_on(crate::channel::<u64>().capacity(8).pattern::<P>().bind(&s));
+            let mut tx = block_on(crate::channel::<u64>().pattern::<P>().connect(&s)).unwrap();
+            let mut rx = rx.unwrap();
+            seg = scribbler(&uri);
+            ops = Box::new(move |rng: &mut Rng| match rng.next() % 3 {
+                0 => drop(tx.try_send(rng.next())),
+                1 => drop(rx.try_recv()),
+                _ => drop(tx.try_reserve().map(|s| s.commit())),
+            });
+        } else {
+            let rx = block_on(crate::channel::<[u8]>().bytes(2048).pattern::<P>().bind(&s));
+            let mut tx = block_on(crate::channel::<[u8]>().pattern::<P>().connect(&s)).unwrap();
+            let mut rx = rx.unwrap();
+            seg = scribbler(&uri);
+            ops = Box::new(move |rng: &mut Rng| match rng.next() % 3 {
+                0 => drop(tx.try_reserve_bytes((rng.next() % 300) as usize).map(|s| s.commit())),
+                1 => {
+                    if let Ok(m) = rx.try_recv() {
+                        // Reading the record must stay inside the mapping.
+                        std::hint::black_box(m.iter().map(|b| u64::from(*b)).sum::<u64>());
+                    }
+                }
+                _ => drop(tx.try_reserve_bytes(3).map(|mut s| {
+                    s.copy_from_slice(&[1, 2, 3]);
+                    s.commit();
+                })),
+            });
+        }
+        // Some honest traffic first.
+        for _ in 0..20 {
+            ops(&mut rng);
+        }
+        let h = seg.header;
+        let ring_start = h.cursors_off;
+        let ring_end = h.descs_off + h.descs * 64;
+        let arena = (4096 + std::mem::offset_of!(segment::Control, arena)) as u64;
+        for _ in 0..(1 + rng.next() % 8) {
+            let off = if rng.next().is_multiple_of(4) {
+                arena + (rng.next() % 4) * 8
+            } else {
+                ring_start + (rng.next() % ((ring_end - ring_start) / 8)) * 8
+            };
+            let v = match rng.next() % 4 {
+                0 => rng.next(),
+                1 => rng.next() % 64,
+                2 => u64::MAX - rng.next() % 4,
+                _ => (rng.next() % 64) << 2 | 1,
+            };
+            poke(&seg, off, v);
+        }
+        let (done, finished) = mpsc::channel();
+        let mut rng2 = Rng(rng.next() | 1);
+        std::thread::spawn(move || {
+            for _ in 0..200 {
+                ops(&mut rng2);
+            }
+            drop(ops);
+            let _ = done.send(());
+        });
+        finished
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("{}: round {round} hung or panicked", P::NAME));
+    }
+}
+
+#[test]
+fn random_scribbles_never_panic_or_hang_spsc() {
+    scribble_rounds::<Spsc>(0x9e37_79b9_7f4a_7c15);
+}
+
+#[test]
+fn random_scribbles_never_panic_or_hang_mpmc() {
+    scribble_rounds::<Mpmc>(0xd1b5_4a32_d192_ed03);
+}

@@ -1,0 +1,201 @@
+//! Waiting across processes: the wake-up words of a channel in shared
+//! memory, futex sleeps for blocking callers, and an eventfd that async
+//! callers register with tokio's reactor.
+//!
+//! # Protocol
+//!
+//! Whether anybody waits at all is decided per record by the ring's `WAIT`
+//! bit, as in-process. A side that sees the bit calls [`SharedWake::wake`],
+//! which bumps the channel's epoch word, and only then pays for a system
+//! call: `FUTEX_WAKE` if a blocking waiter sleeps on the epoch, an eventfd
+//! write if an async waiter is registered anywhere.
+//!
+//! A blocking waiter reads the epoch *before* its last look at the ring and
+//! before it sets `WAIT`, then sleeps only while the epoch still holds that
+//! value (the kernel compares and sleeps atomically). Whatever changes the
+//! ring after that look bumps the epoch first, so the sleep ends at once.
+//! The sleeper count is raised before the sleep and the epoch is bumped
+//! before the count is read (both sequentially consistent), so either the
+//! waker sees the sleeper or the sleeper sees the new epoch.
+
+use std::io;
+use std::os::fd::OwnedFd;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+
+use crate::wait::eventfd::EventFd;
+use crate::wait::futex::FutexWord;
+
+/// The wake-up words of one channel, in its shared header.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub(crate) struct WakeWords {
+    /// Bumped by every wake-up; blocking waiters sleep on it.
+    epoch: AtomicU32,
+    /// Blocking waiters asleep on `epoch`, in every process.
+    sleepers: AtomicU32,
+    /// Async handles, in every process, whose eventfd registration exists.
+    async_handles: AtomicU32,
+    _reserved: u32,
+}
+
+/// A channel's cross-process wake-up: its words in shared memory and its
+/// eventfd.
+#[derive(Debug)]
+pub(crate) struct SharedWake {
+    words: NonNull<WakeWords>,
+    eventfd: EventFd,
+}
+
+// SAFETY: `words` points into a shared mapping that outlives the value (see
+// `new`) and is only accessed through atomics; the eventfd is a descriptor.
+unsafe impl Send for SharedWake {}
+// SAFETY: as above.
+unsafe impl Sync for SharedWake {}
+
+impl SharedWake {
+    /// # Safety
+    ///
+    /// `words` is aligned, stays mapped for the life of the value, and is
+    /// only ever accessed atomically, in every process.
+    pub(crate) unsafe fn new(words: NonNull<WakeWords>, eventfd: EventFd) -> Self {
+        Self { words, eventfd }
+    }
+
+    fn words(&self) -> &WakeWords {
+        // SAFETY: see `new`.
+        unsafe { self.words.as_ref() }
+    }
+
+    fn futex(&self) -> FutexWord<'_> {
+        let epoch = &self.words().epoch;
+        // SAFETY: the epoch is an aligned `AtomicU32` in the mapping (see
+        // `new`), accessed only atomically.
+        unsafe { FutexWord::from_ptr(epoch.as_ptr()) }
+    }
+
+    /// The eventfd, to hand to a connecting process.
+    pub(crate) fn eventfd_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.eventfd.fd()
+    }
+
+    /// Wakes every waiter of the channel, in every process.
+    #[cold]
+    pub(crate) fn wake(&self) {
+        let w = self.words();
+        // SeqCst (both): see "Protocol".
+        w.epoch.fetch_add(1, Ordering::SeqCst);
+        if w.sleepers.load(Ordering::SeqCst) != 0 {
+            self.futex().wake(u32::MAX);
+        }
+        // Relaxed: a registration that races with this read looks at the
+        // ring after registering (see `wait::poll`).
+        if w.async_handles.load(Ordering::SeqCst) != 0 {
+            // A failing write (not an eventfd any more?) leaves futex
+            // sleepers woken; async ones notice at their next poll.
+            let _ = self.eventfd.signal();
+        }
+    }
+
+    /// The epoch to sleep on: read before the last look at the ring.
+    pub(crate) fn prepare(&self) -> u32 {
+        // SeqCst: see "Protocol".
+        self.words().epoch.load(Ordering::SeqCst)
+    }
+
+    /// Sleeps while the epoch is still `seen`, at most `timeout`.
+    pub(crate) fn sleep(&self, seen: u32, timeout: Option<Duration>) {
+        let w = self.words();
+        // SeqCst: see "Protocol".
+        w.sleepers.fetch_add(1, Ordering::SeqCst);
+        self.futex().wait(seen, timeout);
+        // SeqCst: pairs with the read in `wake` (a stale count only costs a
+        // system call).
+        w.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Registers the channel's eventfd with the current tokio runtime, for
+    /// one handle's async waits. Fails outside a tokio runtime, or in one
+    /// built without its IO driver.
+    pub(crate) fn async_wait(&self) -> io::Result<AsyncWait> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(io::Error::other("not inside a tokio runtime"));
+        }
+        let fd: OwnedFd = self.eventfd.fd().try_clone_to_owned()?;
+        // tokio panics (rather than failing) when the runtime has no IO
+        // driver, and offers no way to ask first. The panic is caught and
+        // the handle falls back to polling; the default panic hook still
+        // prints its message, once per handle.
+        let registered = std::panic::catch_unwind(move || {
+            // SAFETY: `fd` is a valid descriptor the `AsyncFd` owns, and an
+            // `OwnedFd` always returns that same descriptor until dropped.
+            unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }
+                .map_err(|e| io::Error::other(e.to_string()))
+        });
+        let fd = registered.map_err(|_| {
+            io::Error::other("the tokio runtime has no IO driver (build it with `enable_io`)")
+        })??;
+        // SeqCst: pairs with `wake`.
+        self.words().async_handles.fetch_add(1, Ordering::SeqCst);
+        Ok(AsyncWait { fd, words: self.words })
+    }
+}
+
+/// The outcome of [`AsyncWait::register`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Registered {
+    /// The task's waker will be woken by the next wake-up.
+    Yes,
+    /// A wake-up came since the last registration: look at the ring again,
+    /// then register anew.
+    WokenSince,
+    /// The reactor cannot watch the descriptor: poll again later.
+    Failed,
+}
+
+/// One handle's registration of the channel's eventfd with tokio.
+#[derive(Debug)]
+pub(crate) struct AsyncWait {
+    fd: AsyncFd<OwnedFd>,
+    words: NonNull<WakeWords>,
+}
+
+// SAFETY: as for `SharedWake`: the handle that owns this also keeps the
+// mapping alive.
+unsafe impl Send for AsyncWait {}
+// SAFETY: as above.
+unsafe impl Sync for AsyncWait {}
+
+impl AsyncWait {
+    /// Registers `cx` for the next wake-up.
+    pub(crate) fn register(&self, cx: &mut Context<'_>) -> Registered {
+        match self.fd.poll_read_ready(cx) {
+            Poll::Pending => Registered::Yes,
+            Poll::Ready(Ok(mut guard)) => {
+                // Forget the readiness tokio cached. The counter is never
+                // reset: epoll re-checks a descriptor's state before it
+                // reports an edge, so a reader that reset it would swallow
+                // the edges other waiters (in this or other processes) are
+                // owed. Edge-triggered, every write is an edge anyway.
+                guard.clear_ready();
+                Registered::WokenSince
+            }
+            Poll::Ready(Err(_)) => Registered::Failed,
+        }
+    }
+}
+
+impl Drop for AsyncWait {
+    fn drop(&mut self) {
+        // SAFETY: the handle owning this keeps the mapping alive (see
+        // `SharedWake::new`); the word is accessed atomically.
+        let words = unsafe { self.words.as_ref() };
+        // SeqCst: pairs with `wake`.
+        words.async_handles.fetch_sub(1, Ordering::SeqCst);
+    }
+}

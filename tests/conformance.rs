@@ -1,0 +1,303 @@
+//! The channel conformance suite: every behaviour written once, generic over
+//! the substrate the channel runs on (an in-process pair, a `memory://`
+//! name, an `ipc://` name in shared memory) and over the pattern, and
+//! instantiated for each.
+
+#[allow(clippy::disallowed_types)]
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::executor::block_on;
+use psyne::{MultiProducer, Pattern, Receiver, ReserveError, SendError, Sender, TryRecvError};
+
+/// Where a channel under test lives.
+trait Substrate {
+    /// A channel of `u64` with `cap` records.
+    fn fixed<P: Pattern>(cap: usize) -> (Sender<u64, P>, Receiver<u64, P>);
+    /// A channel of byte records with `bytes` of ring.
+    fn bytes<P: Pattern>(bytes: usize) -> (Sender<[u8], P>, Receiver<[u8], P>);
+    /// Another sender of the channel `tx` belongs to, attached the way a
+    /// second producer would attach.
+    fn another<P: MultiProducer>(tx: &Sender<u64, P>) -> Sender<u64, P>;
+}
+
+// Not the ring's atomics (which must come from `psyne::sync` for loom): a
+// plain counter for unique names.
+#[allow(clippy::disallowed_types)]
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(scheme: &str) -> String {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{scheme}://conformance-{}-{n}", std::process::id())
+}
+
+struct Inproc;
+
+impl Substrate for Inproc {
+    fn fixed<P: Pattern>(cap: usize) -> (Sender<u64, P>, Receiver<u64, P>) {
+        psyne::channel::<u64>().capacity(cap).pattern::<P>().build().unwrap()
+    }
+    fn bytes<P: Pattern>(bytes: usize) -> (Sender<[u8], P>, Receiver<[u8], P>) {
+        psyne::channel::<[u8]>().bytes(bytes).pattern::<P>().build().unwrap()
+    }
+    fn another<P: MultiProducer>(tx: &Sender<u64, P>) -> Sender<u64, P> {
+        tx.clone()
+    }
+}
+
+/// Named channels: bind, then connect by URI.
+struct Named<const IPC: bool>;
+type Memory = Named<false>;
+type Ipc = Named<true>;
+
+impl<const IPC: bool> Named<IPC> {
+    fn uri() -> String {
+        unique(if IPC { "ipc" } else { "memory" })
+    }
+}
+
+impl<const IPC: bool> Substrate for Named<IPC> {
+    fn fixed<P: Pattern>(cap: usize) -> (Sender<u64, P>, Receiver<u64, P>) {
+        let uri = Self::uri();
+        let rx = block_on(psyne::channel::<u64>().capacity(cap).pattern::<P>().bind(&uri));
+        let tx = block_on(psyne::channel::<u64>().pattern::<P>().connect(&uri));
+        (tx.unwrap(), rx.unwrap())
+    }
+    fn bytes<P: Pattern>(bytes: usize) -> (Sender<[u8], P>, Receiver<[u8], P>) {
+        let uri = Self::uri();
+        let rx = block_on(psyne::channel::<[u8]>().bytes(bytes).pattern::<P>().bind(&uri));
+        let tx = block_on(psyne::channel::<[u8]>().pattern::<P>().connect(&uri));
+        (tx.unwrap(), rx.unwrap())
+    }
+    fn another<P: MultiProducer>(tx: &Sender<u64, P>) -> Sender<u64, P> {
+        let uri = tx.uri().expect("a named channel").to_owned();
+        block_on(psyne::channel::<u64>().pattern::<P>().connect(&uri)).unwrap()
+    }
+}
+
+/// Sends 0..n from a thread; receives them in order; then the channel ends.
+fn fifo_then_end<S: Substrate, P: Pattern>() {
+    let (mut tx, mut rx) = S::fixed::<P>(8);
+    let n = 2000;
+    let sender = std::thread::spawn(move || {
+        for i in 0..n {
+            tx.send_blocking(i).unwrap();
+        }
+    });
+    for i in 0..n {
+        assert_eq!(*rx.recv_blocking().expect("message"), i);
+    }
+    sender.join().unwrap();
+    assert!(rx.recv_blocking().is_none(), "ends once the sender is gone");
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Closed);
+}
+
+/// Once every receiver is gone, sends fail and give the value back.
+fn sends_fail_without_receivers<S: Substrate, P: Pattern>() {
+    let (mut tx, rx) = S::fixed::<P>(4);
+    tx.try_send(1).unwrap();
+    drop(rx);
+    assert!(tx.is_closed());
+    match tx.try_send(7) {
+        Err(SendError::Closed(v)) => assert_eq!(v, 7),
+        other => panic!("expected Closed(7), got {other:?}"),
+    }
+    assert!(matches!(tx.try_reserve(), Err(ReserveError::Closed)));
+}
+
+/// A dropped reservation is never received; its space comes back.
+fn aborted_reservations_vanish<S: Substrate, P: Pattern>() {
+    let (mut tx, mut rx) = S::fixed::<P>(2);
+    for round in 0..5u64 {
+        let mut slot = tx.try_reserve().unwrap();
+        *slot = 100 + round;
+        drop(slot);
+        let mut slot = tx.try_reserve().unwrap();
+        *slot = round;
+        slot.commit();
+        assert_eq!(*rx.try_recv().unwrap(), round);
+        assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Empty);
+    }
+    assert_eq!(tx.stats().aborted, 5);
+}
+
+/// Messages held and dropped in any order free their records.
+fn release_in_any_order<S: Substrate, P: Pattern>() {
+    let (mut tx, mut rx) = S::fixed::<P>(4);
+    for lap in 0..3u64 {
+        for i in 0..4 {
+            tx.try_send(lap * 10 + i).unwrap();
+        }
+        assert!(matches!(tx.try_send(99), Err(SendError::Full(99))));
+        let mut held: Vec<_> = (0..4).map(|_| rx.try_recv().unwrap()).collect();
+        let values: Vec<u64> = held.iter().map(|m| **m).collect();
+        assert_eq!(values, (0..4).map(|i| lap * 10 + i).collect::<Vec<_>>());
+        // Drop 2, 0, 3, 1.
+        for i in [2, 0, 1, 0] {
+            drop(held.remove(i));
+        }
+    }
+    assert_eq!(rx.stats().received, 12);
+}
+
+/// Records of many sizes, wrapping round the arena, arrive intact.
+fn variable_records_wrap<S: Substrate, P: Pattern>() {
+    let (mut tx, mut rx) = S::bytes::<P>(4096);
+    let n = 600usize;
+    let len = |i: usize| (i * 37) % 700 + 1;
+    let sender = std::thread::spawn(move || {
+        for i in 0..n {
+            let mut slot = tx.reserve_bytes_blocking(len(i)).unwrap();
+            slot.fill(i as u8);
+            slot.commit();
+        }
+    });
+    for i in 0..n {
+        let m = rx.recv_blocking().expect("record");
+        assert_eq!(m.len(), len(i), "record {i}");
+        assert!(m.iter().all(|b| *b == i as u8), "record {i} intact");
+        assert_eq!(m.as_ptr() as usize % 64, 0, "payloads are 64-byte aligned");
+    }
+    sender.join().unwrap();
+    assert!(rx.recv_blocking().is_none());
+    // A record larger than the ring is an error at once.
+    let (mut tx, _rx) = S::bytes::<P>(256);
+    assert!(matches!(tx.try_reserve_bytes(257), Err(ReserveError::TooLarge { .. })));
+}
+
+/// Async tasks on a multi-threaded runtime park and wake each other
+/// through a tiny ring.
+fn async_tasks_park_and_wake<S: Substrate, P: Pattern>() {
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (mut tx, mut rx) = S::fixed::<P>(2);
+    let n = 3000u64;
+    rt.block_on(async move {
+        let sender = tokio::spawn(async move {
+            for i in 0..n {
+                tx.send(i).await.unwrap();
+            }
+        });
+        let receiver = tokio::spawn(async move {
+            let mut next = 0;
+            while let Some(m) = rx.recv().await {
+                assert_eq!(*m, next);
+                next += 1;
+            }
+            next
+        });
+        sender.await.unwrap();
+        let got = tokio::time::timeout(Duration::from_secs(30), receiver).await;
+        assert_eq!(got.expect("no lost wake-up").unwrap(), n);
+    });
+}
+
+/// Same-runtime tasks on one thread: both sides park in one reactor.
+fn async_tasks_on_one_thread<S: Substrate, P: Pattern>() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (mut tx, mut rx) = S::fixed::<P>(2);
+    rt.block_on(async move {
+        let sender = tokio::spawn(async move {
+            for i in 0..2000u64 {
+                tx.send(i).await.unwrap();
+            }
+        });
+        let mut sum = 0;
+        let all = async {
+            while let Some(m) = rx.recv().await {
+                sum += *m;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), all).await.expect("no lost wake-up");
+        sender.await.unwrap();
+        assert_eq!(sum, 1999 * 2000 / 2);
+    });
+}
+
+/// A blocked receive with a timeout times out, and gets a later message.
+fn timeouts_and_try_forms<S: Substrate, P: Pattern>() {
+    let (mut tx, mut rx) = S::fixed::<P>(2);
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Empty);
+    let t0 = std::time::Instant::now();
+    assert!(rx.recv_timeout(Duration::from_millis(30)).is_err());
+    assert!(t0.elapsed() >= Duration::from_millis(30));
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    assert!(matches!(tx.try_send(3), Err(SendError::Full(3))));
+    assert_eq!(*rx.recv_timeout(Duration::from_secs(5)).unwrap(), 1);
+    assert_eq!(*rx.try_recv().unwrap(), 2);
+    let stats = tx.stats();
+    assert_eq!((stats.sent, stats.capacity), (2, 2));
+}
+
+/// Several producers: per-producer order, nothing lost or doubled.
+fn producers_keep_their_order<S: Substrate, P: Pattern + MultiProducer>() {
+    let (tx, mut rx) = S::fixed::<P>(4);
+    let senders: Vec<_> = (0..3u64)
+        .map(|p| {
+            let mut tx = S::another(&tx);
+            std::thread::spawn(move || {
+                for i in 0..500u64 {
+                    tx.send_blocking(p << 32 | i).unwrap();
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let mut next = [0u64; 3];
+    while let Some(m) = rx.recv_blocking() {
+        let (p, i) = ((*m >> 32) as usize, *m & 0xffff_ffff);
+        assert_eq!(i, next[p], "producer {p} out of order");
+        next[p] += 1;
+    }
+    for s in senders {
+        s.join().unwrap();
+    }
+    assert_eq!(next, [500; 3]);
+}
+
+/// Instantiates every case for one substrate and every pattern.
+macro_rules! suite {
+    ($module:ident = $sub:ident: $($case:ident),* ; multi_producer: $($mp:ident),*) => {
+        mod $module {
+            $(
+                mod $case {
+                    #[test]
+                    fn spsc() { super::super::$case::<super::super::$sub, psyne::Spsc>() }
+                    #[test]
+                    fn mpsc() { super::super::$case::<super::super::$sub, psyne::Mpsc>() }
+                    #[test]
+                    fn spmc() { super::super::$case::<super::super::$sub, psyne::Spmc>() }
+                    #[test]
+                    fn mpmc() { super::super::$case::<super::super::$sub, psyne::Mpmc>() }
+                }
+            )*
+            $(
+                mod $mp {
+                    #[test]
+                    fn mpsc() { super::super::$mp::<super::super::$sub, psyne::Mpsc>() }
+                    #[test]
+                    fn mpmc() { super::super::$mp::<super::super::$sub, psyne::Mpmc>() }
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! substrates {
+    ($($module:ident = $sub:ident),*) => {$(
+        suite!($module = $sub:
+            fifo_then_end,
+            sends_fail_without_receivers,
+            aborted_reservations_vanish,
+            release_in_any_order,
+            variable_records_wrap,
+            async_tasks_park_and_wake,
+            async_tasks_on_one_thread,
+            timeouts_and_try_forms;
+            multi_producer: producers_keep_their_order
+        );
+    )*};
+}
+
+substrates!(inproc = Inproc, memory = Memory, ipc = Ipc);
