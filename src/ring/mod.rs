@@ -477,18 +477,16 @@ impl Ring {
             if !blocked(word) {
                 return Register::Changed;
             }
-            if word & WAIT != 0 {
-                return Register::Parked;
-            }
             // SYNC POINT (wait → notify): the CAS and the other side's swap
             // are RMWs of one location, so exactly one of them sees the
-            // other. Relaxed suffices: the waiter re-reads with Acquire when
-            // it retries after the notification. (This, and returning
-            // `Parked` on a plain load of an already-set bit, also relies on
-            // event-listener 5 taking its list lock in both `listen` and
-            // `notify`, which orders the listener's registration before any
-            // notification that follows the swap.)
-            match seq.compare_exchange(word, word | WAIT, Ordering::Relaxed, Ordering::Relaxed) {
+            // other. Release (and a CAS even when `WAIT` is already set, by
+            // another waiter): whatever the waiter did before registering
+            // (announcing itself as a futex sleeper, registering its eventfd)
+            // happens-before the notifier's Acquire swap reads the bit, so
+            // the notifier sees it. The waiter re-reads with Acquire when it
+            // retries. (In-process parking also relies on event-listener 5
+            // taking its list lock in both `listen` and `notify`.)
+            match seq.compare_exchange(word, word | WAIT, Ordering::Release, Ordering::Relaxed) {
                 Ok(_) => return Register::Parked,
                 Err(now) => word = now,
             }

@@ -21,9 +21,9 @@
 //! # Ok::<(), psyne::BuildError>(())
 //! ```
 
-#[cfg(all(feature = "ipc", target_os = "linux"))]
+#[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
 pub(crate) mod eventfd;
-#[cfg(all(feature = "ipc", target_os = "linux"))]
+#[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
 pub(crate) mod futex;
 #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
 pub(crate) mod shared;
@@ -251,11 +251,14 @@ pub(crate) fn block<R>(
                     Step::Done(r) => return Ok(r),
                     Step::Wait(b) => b,
                 };
+                wake.announce();
                 if blocker.register(ring) == Register::Changed {
+                    wake.retract();
                     continue;
                 }
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
                 wake.sleep(seen, Some(left.map_or(SHARED_TICK, |l| l.min(SHARED_TICK))));
+                wake.retract();
             }
             #[cfg(not(all(feature = "ipc", target_os = "linux", not(loom))))]
             Park::Shared(never) => match *never {},

@@ -7,16 +7,19 @@
 //! Whether anybody waits at all is decided per record by the ring's `WAIT`
 //! bit, as in-process. A side that sees the bit calls [`SharedWake::wake`],
 //! which bumps the channel's epoch word, and only then pays for a system
-//! call: `FUTEX_WAKE` if a blocking waiter sleeps on the epoch, an eventfd
-//! write if an async waiter is registered anywhere.
+//! call: `FUTEX_WAKE` if a blocking waiter announced itself, an eventfd
+//! write if an async waiter registered anywhere.
 //!
-//! A blocking waiter reads the epoch *before* its last look at the ring and
-//! before it sets `WAIT`, then sleeps only while the epoch still holds that
-//! value (the kernel compares and sleeps atomically). Whatever changes the
-//! ring after that look bumps the epoch first, so the sleep ends at once.
-//! The sleeper count is raised before the sleep and the epoch is bumped
-//! before the count is read (both sequentially consistent), so either the
-//! waker sees the sleeper or the sleeper sees the new epoch.
+//! A blocking waiter reads the epoch *before* its last look at the ring,
+//! announces itself (the sleeper count) *before* it sets `WAIT`, and then
+//! sleeps only while the epoch still holds the value it read (the kernel
+//! compares and queues under the lock that `FUTEX_WAKE` takes). Setting
+//! `WAIT` is a Release CAS and the notifier's swap that sees it is Acquire,
+//! so a notifier that sees the bit also sees the announcement (or the
+//! eventfd registration, made before the first park): it bumps the epoch
+//! and wakes, and the sleep either finds the epoch moved or is woken. No
+//! ordering stronger than acquire/release is needed; the loom model in
+//! `ring::tests::loom_shared_wake` checks exactly these steps.
 
 use std::io;
 use std::os::fd::OwnedFd;
@@ -84,18 +87,20 @@ impl SharedWake {
         self.eventfd.fd()
     }
 
-    /// Wakes every waiter of the channel, in every process.
+    /// Wakes every waiter of the channel, in every process. Called after an
+    /// Acquire read of a `WAIT` bit (see "Protocol").
     #[cold]
     pub(crate) fn wake(&self) {
         let w = self.words();
-        // SeqCst (both): see "Protocol".
-        w.epoch.fetch_add(1, Ordering::SeqCst);
-        if w.sleepers.load(Ordering::SeqCst) != 0 {
+        // Relaxed: the kernel's bucket lock orders this before a sleeper's
+        // compare that follows the wake-up.
+        w.epoch.fetch_add(1, Ordering::Relaxed);
+        // Relaxed (both): ordered after the announcements by the Acquire
+        // that read `WAIT` (see "Protocol").
+        if w.sleepers.load(Ordering::Relaxed) != 0 {
             self.futex().wake(u32::MAX);
         }
-        // Relaxed: a registration that races with this read looks at the
-        // ring after registering (see `wait::poll`).
-        if w.async_handles.load(Ordering::SeqCst) != 0 {
+        if w.async_handles.load(Ordering::Relaxed) != 0 {
             // A failing write (not an eventfd any more?) leaves futex
             // sleepers woken; async ones notice at their next poll.
             let _ = self.eventfd.signal();
@@ -104,19 +109,26 @@ impl SharedWake {
 
     /// The epoch to sleep on: read before the last look at the ring.
     pub(crate) fn prepare(&self) -> u32 {
-        // SeqCst: see "Protocol".
-        self.words().epoch.load(Ordering::SeqCst)
+        // Acquire: a stale value only makes the sleep return at once.
+        self.words().epoch.load(Ordering::Acquire)
     }
 
-    /// Sleeps while the epoch is still `seen`, at most `timeout`.
+    /// Announces a blocking waiter: before it sets `WAIT`.
+    pub(crate) fn announce(&self) {
+        // Relaxed: published by the Release CAS that sets `WAIT`.
+        self.words().sleepers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Withdraws an announcement (after the sleep, or instead of it).
+    pub(crate) fn retract(&self) {
+        // Relaxed: a stale count costs a wake-up call, nothing else.
+        self.words().sleepers.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Sleeps while the epoch is still `seen`, at most `timeout`; between
+    /// [`announce`](Self::announce) and [`retract`](Self::retract).
     pub(crate) fn sleep(&self, seen: u32, timeout: Option<Duration>) {
-        let w = self.words();
-        // SeqCst: see "Protocol".
-        w.sleepers.fetch_add(1, Ordering::SeqCst);
         self.futex().wait(seen, timeout);
-        // SeqCst: pairs with the read in `wake` (a stale count only costs a
-        // system call).
-        w.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// Registers the channel's eventfd with the current tokio runtime, for
@@ -140,8 +152,9 @@ impl SharedWake {
         let fd = registered.map_err(|_| {
             io::Error::other("the tokio runtime has no IO driver (build it with `enable_io`)")
         })??;
-        // SeqCst: pairs with `wake`.
-        self.words().async_handles.fetch_add(1, Ordering::SeqCst);
+        // Relaxed: published by the Release CAS that sets `WAIT` at the
+        // first park (see "Protocol").
+        self.words().async_handles.fetch_add(1, Ordering::Relaxed);
         Ok(AsyncWait { fd, words: self.words })
     }
 }
@@ -195,7 +208,7 @@ impl Drop for AsyncWait {
         // SAFETY: the handle owning this keeps the mapping alive (see
         // `SharedWake::new`); the word is accessed atomically.
         let words = unsafe { self.words.as_ref() };
-        // SeqCst: pairs with `wake`.
-        words.async_handles.fetch_sub(1, Ordering::SeqCst);
+        // Relaxed: a stale count costs an eventfd write, nothing else.
+        words.async_handles.fetch_sub(1, Ordering::Relaxed);
     }
 }

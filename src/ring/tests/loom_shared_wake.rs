@@ -29,23 +29,32 @@ struct Futex {
 impl Futex {
     /// `SharedWake::prepare`.
     fn prepare(&self) -> u64 {
-        self.epoch.load(Ordering::SeqCst)
+        self.epoch.load(Ordering::Acquire)
     }
 
-    /// `SharedWake::sleep`: `FUTEX_WAIT` returns at once if the word moved.
+    /// `SharedWake::announce`.
+    fn announce(&self) {
+        self.sleepers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `SharedWake::retract`.
+    fn retract(&self) {
+        self.sleepers.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// `SharedWake::sleep`: `FUTEX_WAIT` compares under the bucket lock and
+    /// returns at once if the word moved.
     fn sleep(&self, seen: u64) {
-        self.sleepers.fetch_add(1, Ordering::SeqCst);
         let guard = self.bucket.lock().unwrap();
-        if self.epoch.load(Ordering::SeqCst) == seen {
+        if self.epoch.load(Ordering::Relaxed) == seen {
             drop(self.queue.wait(guard).unwrap());
         }
-        self.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// `SharedWake::wake`.
+    /// `SharedWake::wake`: `FUTEX_WAKE` takes the bucket lock.
     fn wake(&self) {
-        self.epoch.fetch_add(1, Ordering::SeqCst);
-        if self.sleepers.load(Ordering::SeqCst) != 0 {
+        self.epoch.fetch_add(1, Ordering::Relaxed);
+        if self.sleepers.load(Ordering::Relaxed) != 0 {
             let _bucket = self.bucket.lock().unwrap();
             self.queue.notify_all();
         }
@@ -78,10 +87,13 @@ fn a_parked_consumer_is_always_woken_across_processes() {
                 Take::Empty(pos) => pos,
                 Take::Corrupt => panic!("an honest ring read as corrupt"),
             };
+            ch.futex.announce();
             if ch.ring.register_consumer(pos) == Register::Changed {
+                ch.futex.retract();
                 continue;
             }
             ch.futex.sleep(seen);
+            ch.futex.retract();
         }
         producer.join().unwrap();
     });
@@ -109,11 +121,50 @@ fn a_parked_producer_is_always_woken_across_processes() {
                 Claim::Full(pos) => pos,
                 Claim::Corrupt => panic!("an honest ring read as corrupt"),
             };
+            ch.futex.announce();
             if ch.ring.register_producer(pos) == Register::Changed {
+                ch.futex.retract();
                 continue;
             }
             ch.futex.sleep(seen);
+            ch.futex.retract();
         }
         consumer.join().unwrap();
+    });
+}
+
+/// Two consumers park on the same record (the second finds `WAIT` set by
+/// the first); both are woken as the producer commits two records.
+#[test]
+fn consumers_sharing_a_wait_bit_are_all_woken() {
+    loom::model(|| {
+        let ch = Arc::new(Chan { ring: Ring::new(2).unwrap(), futex: Futex::default() });
+        let consumer = |ch: Arc<Chan>| {
+            move || loop {
+                let seen = ch.futex.prepare();
+                let pos = match ch.ring.try_take(true) {
+                    Take::Taken { .. } => return,
+                    Take::Empty(pos) => pos,
+                    Take::Corrupt => panic!("an honest ring read as corrupt"),
+                };
+                ch.futex.announce();
+                if ch.ring.register_consumer(pos) == Register::Changed {
+                    ch.futex.retract();
+                    continue;
+                }
+                ch.futex.sleep(seen);
+                ch.futex.retract();
+            }
+        };
+        let a = thread::spawn(consumer(ch.clone()));
+        let b = thread::spawn(consumer(ch.clone()));
+        for _ in 0..2 {
+            let Claim::Claimed(pos) = ch.ring.try_claim(false) else { panic!("ring full") };
+            if ch.ring.commit(pos, false, true) {
+                ch.futex.wake();
+            }
+        }
+        a.join().unwrap();
+        b.join().unwrap();
     });
 }
