@@ -7,7 +7,8 @@
 //! cargo run --release --example compare -- --only ping   # one section
 //! ```
 //!
-//! Sections: `async-spsc`, `blocking-spsc`, `ping`, `mpsc`, `big`, `kernel`.
+//! Sections: `async-spsc`, `blocking-spsc`, `ping`, `mpsc`, `big`, `kernel`,
+//! and `ipc` (between two processes; see `ipc.rs`).
 //!
 //! Workloads (64-byte messages, capacity 1024 unless noted):
 //! async SPSC throughput (tokio, 2 workers); blocking SPSC between two
@@ -31,6 +32,9 @@ use std::time::{Duration, Instant};
 
 use psyne::{Backpressure, WaitStrategy};
 
+#[cfg(all(target_os = "linux", feature = "ipc"))]
+mod ipc;
+
 type M = [u64; 8];
 const CAP: usize = 1024;
 const BIG: usize = 1 << 20;
@@ -43,6 +47,10 @@ struct Cfg {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    #[cfg(all(target_os = "linux", feature = "ipc"))]
+    if ipc::child(&std::env::args().collect::<Vec<_>>()) {
+        return Ok(());
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     let cfg = if quick {
         Cfg { msgs: 20_000, pings: 2_000, big_msgs: 50, runs: 1 }
@@ -81,6 +89,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if run("kernel") {
         kernel(&cfg);
+    }
+    #[cfg(all(target_os = "linux", feature = "ipc"))]
+    if run("ipc") {
+        ipc::section(&cfg);
     }
     Ok(())
 }
