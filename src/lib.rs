@@ -115,7 +115,7 @@ pub use channel::{
     Stats, TryRecvError, Uri, UriError, channel,
 };
 pub use message::Message;
-pub use transport::ConnectError;
+pub use transport::{ConnectError, IpcAccess};
 pub use wait::WaitStrategy;
 
 #[cfg(feature = "macros")]

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use common::child::{self, role, say};
 use futures::executor::block_on;
 use psyne::{
-    Backpressure, ConnectError, Mpmc, Mpsc, Pattern, RecvTimeoutError, SendError, Spmc, Spsc,
-    TryRecvError, WaitStrategy,
+    Backpressure, ConnectError, IpcAccess, Mpmc, Mpsc, Pattern, RecvTimeoutError, SendError, Spmc,
+    Spsc, TryRecvError, WaitStrategy,
 };
 
 fn unique(tag: &str) -> String {
@@ -349,27 +349,49 @@ fn a_blocked_receiver_uses_no_cpu_across_processes() {
 }
 
 #[test]
-fn permission_is_refused_to_other_users() {
-    const TEST: &str = "permission_is_refused_to_other_users";
-    if let Some(uri) = role(TEST) {
+fn permission_is_refused_to_other_users_unless_both_allow() {
+    const TEST: &str = "permission_is_refused_to_other_users_unless_both_allow";
+    if let Some(arg) = role(TEST) {
+        let (mode, uri) = arg.split_once(',').unwrap();
         // Become user `nobody` on this (the only) thread: the socket's
         // credentials are the creating thread's.
         rustix::thread::set_thread_uid(rustix::process::Uid::from_raw(65534)).unwrap();
-        let err = block_on(psyne::channel::<u64>().connect(&uri)).unwrap_err();
-        say(&err.to_string());
-        assert!(matches!(err, ConnectError::PermissionDenied { peer_uid: Some(0), .. }));
+        let access = if mode == "allow" { IpcAccess::Users(vec![0]) } else { IpcAccess::SameUser };
+        match block_on(psyne::channel::<u64>().ipc_access(access).connect(uri)) {
+            Ok(mut tx) => {
+                tx.send_blocking(7).unwrap();
+                say("sent");
+            }
+            Err(err) => say(&err.to_string()),
+        }
         return;
     }
     if !rustix::process::getuid().is_root() {
-        // Switching users needs root; the check itself is exercised by the
-        // handshake's unit tests on credentials.
+        // Switching users needs root; `IpcAccess::allows` has its doc test.
         eprintln!("skipped: switching to another user needs root");
         return;
     }
+    // The default: only the binder's own user.
     let uri = unique("perm");
     let _rx = block_on(psyne::channel::<u64>().bind(&uri)).unwrap();
-    let other = child::spawn(TEST, &uri);
-    assert!(other.heard().contains("permission denied"));
+    let other = child::spawn(TEST, &format!("allow,{uri}"));
+    let said = other.heard();
+    assert!(said.contains("permission denied") && said.contains("refused"), "{said}");
+    other.join();
+    // Both sides allow each other: the other user's process sends.
+    let uri = unique("perm-allow");
+    let access = IpcAccess::Users(vec![65534]);
+    let mut rx = block_on(psyne::channel::<u64>().ipc_access(access).bind(&uri)).unwrap();
+    let other = child::spawn(TEST, &format!("allow,{uri}"));
+    assert_eq!(other.heard(), "sent");
+    assert_eq!(*rx.recv_timeout(Duration::from_secs(10)).unwrap(), 7);
+    other.join();
+    // The binder allows, the connecting side does not allow the binder.
+    let uri = unique("perm-one-sided");
+    let _rx = block_on(psyne::channel::<u64>().ipc_access(IpcAccess::AnyUser).bind(&uri)).unwrap();
+    let other = child::spawn(TEST, &format!("deny,{uri}"));
+    let said = other.heard();
+    assert!(said.contains("runs as user 0"), "{said}");
     other.join();
 }
 
@@ -564,4 +586,50 @@ fn async_waits_without_an_io_driver_still_work() {
         sender.await.unwrap();
         assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Closed);
     });
+}
+
+#[test]
+fn a_dead_sender_of_variable_records_does_not_stall_the_others() {
+    const TEST: &str = "a_dead_sender_of_variable_records_does_not_stall_the_others";
+    if let Some(uri) = role(TEST) {
+        let mut tx = block_on(psyne::channel::<[u8]>().pattern::<Mpsc>().connect(&uri)).unwrap();
+        for i in 0..5u8 {
+            let mut slot = tx.reserve_bytes_blocking(100).unwrap();
+            slot.fill(i);
+            slot.commit();
+        }
+        // Holds a reservation (and once held the shared arena's lock).
+        let _slot = tx.try_reserve_bytes(300).unwrap();
+        say("reserved");
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
+    let uri = unique("kill-mpsc-bytes");
+    let mut rx =
+        block_on(psyne::channel::<[u8]>().bytes(4096).pattern::<Mpsc>().bind(&uri)).unwrap();
+    let mut doomed = child::spawn(TEST, &uri);
+    assert_eq!(doomed.heard(), "reserved");
+    let mut tx = block_on(psyne::channel::<[u8]>().pattern::<Mpsc>().connect(&uri)).unwrap();
+    let survivor = std::thread::spawn(move || {
+        for i in 0..300usize {
+            let mut slot = tx.reserve_bytes_blocking(i % 200 + 1).unwrap();
+            slot.fill(200);
+            slot.commit();
+        }
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    doomed.kill();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut theirs, mut ours) = (Vec::new(), 0);
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(m) if m.iter().all(|b| *b == 200) => ours += 1,
+            Ok(m) => theirs.push((m[0], m.len())),
+            Err(RecvTimeoutError::Closed) => break,
+            Err(e) => panic!("the survivor stalled: {e} after {ours} of its records"),
+        }
+    }
+    survivor.join().unwrap();
+    assert_eq!(theirs, (0..5).map(|i| (i, 100)).collect::<Vec<_>>());
+    assert_eq!(ours, 300);
 }

@@ -4,6 +4,11 @@
 //! Fast and independent of the toolchain's diagnostics (the trybuild tests
 //! in the root crate cover those). After an intended change, bless the
 //! files with `PSYNE_BLESS=1 cargo test -p psyne-macros`.
+//!
+//! The snapshot is parsed and printed again before the comparison:
+//! prettyplease prints macro calls differently when another crate in the
+//! build enables its `verbatim` feature (bindgen does, in a workspace build
+//! with all features), and that must not read as a change of the expansion.
 
 use std::path::PathBuf;
 
@@ -24,6 +29,9 @@ fn snapshot(name: &str, attr: TokenStream, item: TokenStream) {
     }
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e}; bless with PSYNE_BLESS=1", path.display()));
+    // Both sides through the same prettyplease build.
+    let snapshot: syn::File = syn::parse_str(&expected).expect("a snapshot parses as a file");
+    let expected = prettyplease::unparse(&snapshot);
     if expected != pretty {
         let first = expected
             .lines()

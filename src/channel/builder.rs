@@ -8,7 +8,7 @@ use crate::channel::{Backpressure, BuildError, Mpmc, Mpsc, Pattern, Spmc, Spsc};
 use crate::channel::{Receiver, Sender, Uri};
 use crate::message::{self, Message};
 use crate::sync::Arc;
-use crate::transport::{self, ConnectError};
+use crate::transport::{self, ConnectError, IpcAccess};
 use crate::wait::WaitStrategy;
 
 /// Records of a fixed-size channel when neither `capacity` nor `bytes` is
@@ -40,6 +40,7 @@ pub fn channel<T: Message + ?Sized>() -> Builder<T> {
         backpressure: Backpressure::Wait,
         wait: WaitStrategy::default(),
         zero_on_reserve: true,
+        access: IpcAccess::SameUser,
         _marker: PhantomData,
     }
 }
@@ -70,6 +71,7 @@ pub struct Builder<T: ?Sized, P = Spsc> {
     backpressure: Backpressure,
     wait: WaitStrategy,
     zero_on_reserve: bool,
+    access: IpcAccess,
     _marker: PhantomData<(fn() -> *const T, P)>,
 }
 
@@ -81,6 +83,7 @@ impl<T: ?Sized, P> fmt::Debug for Builder<T, P> {
             .field("backpressure", &self.backpressure)
             .field("wait", &self.wait)
             .field("zero_on_reserve", &self.zero_on_reserve)
+            .field("ipc_access", &self.access)
             .finish()
     }
 }
@@ -177,6 +180,27 @@ impl<T: Message + ?Sized, P: Pattern> Builder<T, P> {
         self
     }
 
+    /// Which users' processes may meet this one on an `ipc://` channel
+    /// (default: this process's user only); see [`IpcAccess`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use psyne::IpcAccess;
+    /// let builder = psyne::channel::<u64>().ipc_access(IpcAccess::AnyUser);
+    /// # let _ = builder;
+    /// ```
+    pub fn ipc_access(mut self, access: IpcAccess) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// The `ipc://` access policy.
+    #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
+    pub(crate) fn access(&self) -> &IpcAccess {
+        &self.access
+    }
+
     /// Chooses the pattern that [`bind`](Self::bind) and
     /// [`connect`](Self::connect) use (default [`Spsc`]).
     ///
@@ -198,6 +222,7 @@ impl<T: Message + ?Sized, P: Pattern> Builder<T, P> {
             backpressure: self.backpressure,
             wait: self.wait,
             zero_on_reserve: self.zero_on_reserve,
+            access: self.access,
             _marker: PhantomData,
         }
     }

@@ -24,6 +24,45 @@ use crate::message::{Message, SchemaId};
 pub mod ipc;
 pub(crate) mod memory;
 
+/// Which users' processes may meet this one on an `ipc://` channel; set with
+/// [`Builder::ipc_access`]. Both sides check: the binder refuses a
+/// connecting process whose user it does not allow, and a connecting process
+/// refuses a binder likewise (a channel's memory is then shared with that
+/// user's process). Ignored by other transports.
+///
+/// # Examples
+///
+/// ```
+/// use psyne::IpcAccess;
+/// // A service run as another user (uid 1001) may connect too.
+/// let builder = psyne::channel::<u64>().ipc_access(IpcAccess::Users(vec![1001]));
+/// # let _ = builder;
+/// assert!(IpcAccess::Users(vec![1001]).allows(1001, 0));
+/// assert!(IpcAccess::default().allows(0, 0) && !IpcAccess::default().allows(1001, 0));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum IpcAccess {
+    /// Only processes of this process's own user (the default).
+    #[default]
+    SameUser,
+    /// This process's user and the listed user ids.
+    Users(Vec<u32>),
+    /// Any user of the host.
+    AnyUser,
+}
+
+impl IpcAccess {
+    /// Whether a peer running as `peer` may meet a process running as `own`.
+    pub fn allows(&self, peer: u32, own: u32) -> bool {
+        match self {
+            Self::SameUser => peer == own,
+            Self::Users(uids) => peer == own || uids.contains(&peer),
+            Self::AnyUser => true,
+        }
+    }
+}
+
 /// Binding or connecting a channel by URI failed.
 ///
 /// # Examples
@@ -110,8 +149,8 @@ pub enum ConnectError {
         /// The URI.
         uri: String,
     },
-    /// The process bound to the name runs as another user; `ipc://`
-    /// channels connect only processes of one user.
+    /// The other process runs as a user this side's (or its)
+    /// [`IpcAccess`] does not allow.
     PermissionDenied {
         /// The URI.
         uri: String,
@@ -200,7 +239,10 @@ impl fmt::Display for ConnectError {
                     Some(uid) => write!(f, "the other process runs as user {uid}")?,
                     None => f.write_str("the binding process refused this user")?,
                 }
-                f.write_str("; ipc:// channels connect processes of the same user")
+                f.write_str(
+                    "; ipc:// channels connect processes of one user unless both sides allow \
+                     more with `ipc_access`",
+                )
             }
             Self::Incompatible { uri, reason } => {
                 write!(f, "cannot use `{uri}`: {reason}")

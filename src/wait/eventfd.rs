@@ -71,6 +71,7 @@ impl EventFd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::IpcAccess;
     use crate::transport::ipc::handshake::{Listener, connect, recv_fds, send_fds};
     use crate::transport::ipc::test_child;
 
@@ -109,7 +110,7 @@ mod tests {
     fn eventfds_wake_pollers_across_processes() {
         const TEST: &str = "wait::eventfd::tests::eventfds_wake_pollers_across_processes";
         if let Some(name) = test_child::role(TEST) {
-            let binder = connect(&name).unwrap();
+            let binder = connect(&name, &IpcAccess::SameUser).unwrap();
             let ([mine, theirs], _) = recv_fds::<2>(binder.sock.as_fd(), &mut [0u8; 1]).unwrap();
             let (mine, theirs) =
                 (EventFd::from_fd(mine).unwrap(), EventFd::from_fd(theirs).unwrap());

@@ -83,6 +83,7 @@ mod tests {
 
     use super::*;
     use crate::region::shm::ShmRegion;
+    use crate::transport::IpcAccess;
     use crate::transport::ipc::handshake::{Listener, connect, recv_region, send_region};
     use crate::transport::ipc::test_child;
 
@@ -127,7 +128,7 @@ mod tests {
     fn a_process_parked_on_a_shared_word_is_woken() {
         const TEST: &str = "wait::futex::tests::a_process_parked_on_a_shared_word_is_woken";
         if let Some(name) = test_child::role(TEST) {
-            let binder = connect(&name).unwrap();
+            let binder = connect(&name, &IpcAccess::SameUser).unwrap();
             let (fd, _) = recv_region(binder.sock.as_fd(), &mut [0u8; 1]).unwrap();
             let region = ShmRegion::open(fd, 4096, 4096).unwrap();
             let w = word(&region);

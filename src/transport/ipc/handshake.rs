@@ -7,6 +7,7 @@ use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
+use crate::transport::IpcAccess;
 use rustix::net::{
     AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
     SendAncillaryMessage, SendFlags, SocketAddrUnix, SocketFlags, SocketType,
@@ -119,11 +120,11 @@ pub(crate) struct Peer {
 }
 
 impl Peer {
-    fn new(sock: OwnedFd) -> Result<Self, HandshakeError> {
+    fn new(sock: OwnedFd, access: &IpcAccess) -> Result<Self, HandshakeError> {
         let cred = rustix::net::sockopt::socket_peercred(&sock)?;
         let peer = Self { sock, uid: cred.uid.as_raw(), pid: cred.pid.as_raw_nonzero().get() };
         let own = rustix::process::getuid().as_raw();
-        if peer.uid != own {
+        if !access.allows(peer.uid, own) {
             return Err(HandshakeError::PermissionDenied { peer_uid: peer.uid });
         }
         Ok(peer)
@@ -154,9 +155,10 @@ impl Listener {
         self.sock.as_fd()
     }
 
-    /// Waits for the next peer; refuses (and drops) one of another user.
-    pub(crate) fn accept(&self) -> Result<Peer, HandshakeError> {
-        Peer::new(rustix::net::accept_with(&self.sock, SocketFlags::CLOEXEC)?)
+    /// Waits for the next peer; refuses (and drops) one of a user `access`
+    /// does not allow.
+    pub(crate) fn accept(&self, access: &IpcAccess) -> Result<Peer, HandshakeError> {
+        Peer::new(rustix::net::accept_with(&self.sock, SocketFlags::CLOEXEC)?, access)
     }
 
     /// As [`accept`](Self::accept), giving up after `timeout` with an
@@ -167,18 +169,19 @@ impl Listener {
         timeout: std::time::Duration,
     ) -> Result<Peer, HandshakeError> {
         if crate::wait::eventfd::poll_readable(self.sock.as_fd(), timeout)? {
-            self.accept()
+            self.accept(&IpcAccess::SameUser)
         } else {
             Err(io::Error::new(io::ErrorKind::TimedOut, "no peer connected in time").into())
         }
     }
 }
 
-/// Connects to the binder of `name`; refuses a binder of another user.
-pub(crate) fn connect(name: &str) -> Result<Peer, HandshakeError> {
+/// Connects to the binder of `name`; refuses a binder of a user `access`
+/// does not allow.
+pub(crate) fn connect(name: &str, access: &IpcAccess) -> Result<Peer, HandshakeError> {
     let sock = seqpacket()?;
     match rustix::net::connect(&sock, &address(name)?) {
-        Ok(()) => Peer::new(sock),
+        Ok(()) => Peer::new(sock, access),
         Err(rustix::io::Errno::CONNREFUSED | rustix::io::Errno::NOENT) => {
             Err(HandshakeError::NotFound)
         }
@@ -293,14 +296,20 @@ mod tests {
         drop(listener);
         // Nothing left behind: the name is free again at once.
         let _again = Listener::bind(&name).unwrap();
-        assert!(matches!(connect(&unique("nobody")), Err(HandshakeError::NotFound)));
+        assert!(matches!(
+            connect(&unique("nobody"), &IpcAccess::SameUser),
+            Err(HandshakeError::NotFound)
+        ));
     }
 
     #[test]
     fn long_names_are_refused_and_bound_names_are_listed() {
         let long = "x".repeat(MAX_NAME + 1);
         assert!(matches!(Listener::bind(&long), Err(HandshakeError::NameTooLong { .. })));
-        assert!(matches!(connect(&long), Err(HandshakeError::NameTooLong { .. })));
+        assert!(matches!(
+            connect(&long, &IpcAccess::SameUser),
+            Err(HandshakeError::NameTooLong { .. })
+        ));
         let longest: String =
             format!("{}{}", unique("l"), "y".repeat(MAX_NAME)).chars().take(MAX_NAME).collect();
         let listener = Listener::bind(&longest).unwrap();
@@ -338,7 +347,7 @@ mod tests {
                 assert_eq!(peer.pid, std::process::id() as i32);
                 send_region(peer.sock.as_fd(), region.fd(), b"hello").unwrap();
             });
-            let binder = connect(&name).unwrap();
+            let binder = connect(&name, &IpcAccess::SameUser).unwrap();
             assert_eq!(binder.uid, rustix::process::getuid().as_raw());
             let mut buf = [0u8; 16];
             let (fd, n) = recv_region(binder.sock.as_fd(), &mut buf).unwrap();
@@ -395,7 +404,7 @@ mod tests {
         const TEST: &str = "transport::ipc::handshake::tests::a_region_crosses_processes";
         if let Some(name) = test_child::role(TEST) {
             // The child's side.
-            let binder = connect(&name).unwrap();
+            let binder = connect(&name, &IpcAccess::SameUser).unwrap();
             let mut buf = [0u8; 8];
             let (fd, _) = recv_region(binder.sock.as_fd(), &mut buf).unwrap();
             let region = ShmRegion::open(fd, 4096, 1 << 20).unwrap();

@@ -76,7 +76,7 @@ use crate::region::Place;
 use crate::region::shm::ShmRegion;
 use crate::ring::{Attach, MAX_OWNERS};
 use crate::sync::Ordering;
-use crate::transport::ConnectError;
+use crate::transport::{ConnectError, IpcAccess};
 use crate::wait::SharedWake;
 use crate::wait::eventfd::EventFd;
 
@@ -161,7 +161,7 @@ impl Attached {
         cfg: Config,
         sender: bool,
         limit: Option<usize>,
-        listener: Option<Listener>,
+        listener: Option<(Listener, IpcAccess)>,
     ) -> Result<Arc<Shared>, ConnectError> {
         let Self { segment, slot, eventfd } = self;
         let control = segment.control();
@@ -277,7 +277,8 @@ pub(crate) fn bind<T: Message + ?Sized, P: Pattern>(
     let slot = join_table(&segment).ok_or_else(|| table_full(&uri))?;
     let eventfd = EventFd::new().map_err(io_error(&uri))?;
     let attached = Attached { segment, slot, eventfd };
-    let shared = attached.finish(&uri, cfg, false, None, Some(listener))?;
+    let access = builder.access().clone();
+    let shared = attached.finish(&uri, cfg, false, None, Some((listener, access)))?;
     Ok(Receiver::new(shared))
 }
 
@@ -296,9 +297,10 @@ fn table_full(uri: &Uri) -> ConnectError {
     }
 }
 
-/// Receives the segment of a bound channel from its binder.
-fn receive(uri: &Uri) -> Result<(Segment, EventFd), ConnectError> {
-    let peer = handshake::connect(uri.address()).map_err(|e| handshake_error(uri, e))?;
+/// Receives the segment of a bound channel from its binder, if `access`
+/// allows the binder's user.
+fn receive(uri: &Uri, access: &IpcAccess) -> Result<(Segment, EventFd), ConnectError> {
+    let peer = handshake::connect(uri.address(), access).map_err(|e| handshake_error(uri, e))?;
     let answered = crate::wait::eventfd::poll_readable(peer.sock.as_fd(), HANDSHAKE_TIMEOUT)
         .map_err(io_error(uri))?;
     if !answered {
@@ -332,7 +334,7 @@ fn open<T: Message + ?Sized, P: Pattern>(
     uri: &Uri,
     sender: bool,
 ) -> Result<Arc<Shared>, ConnectError> {
-    let (segment, eventfd) = receive(uri)?;
+    let (segment, eventfd) = receive(uri, builder.access())?;
     let header = segment.header;
     let bound = PATTERNS[header.pattern as usize];
     if bound != P::NAME {
@@ -461,7 +463,7 @@ pub fn list() -> std::io::Result<Vec<ChannelInfo>> {
     let mut out = Vec::new();
     for name in handshake::bound_names()? {
         let Ok(uri) = format!("ipc://{name}").parse::<Uri>() else { continue };
-        let Ok((segment, _)) = receive(&uri) else { continue };
+        let Ok((segment, _)) = receive(&uri, &IpcAccess::SameUser) else { continue };
         let header = segment.header;
         let Ok(table) = SchemaTable::decode(&segment.schema_bytes()) else { continue };
         let control = segment.control();

@@ -20,6 +20,7 @@ use rustix::process::{Pid, PidfdFlags};
 use crate::channel::shared::{HOLDS_RECEIVERS, HOLDS_SENDERS};
 use crate::ring::{MAX_OWNERS, Ring};
 use crate::sync::Ordering;
+use crate::transport::IpcAccess;
 use crate::transport::ipc::handshake::{self, Listener};
 use crate::transport::ipc::segment::{Control, SLOT_ALIVE, SLOT_JOINING, SLOT_REAPING, Segment};
 use crate::wait::SharedWake;
@@ -32,13 +33,17 @@ pub(crate) const TICK: Duration = Duration::from_millis(50);
 pub(crate) const HELLO: &[u8] = b"psyne-ipc/1";
 
 /// The start time of process `pid` (field 22 of `/proc/<pid>/stat`, clock
-/// ticks after boot); `None` if it is gone.
+/// ticks after boot); `None` if it is gone (or dead and not yet reaped by
+/// its parent: a zombie).
 pub(crate) fn start_time(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold anything,
     // spaces and parentheses included: count fields after the last `)`.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    if matches!(fields.next()?, "Z" | "X" | "x") {
+        return None;
+    }
+    fields.nth(18)?.parse().ok()
 }
 
 /// This process's slot: taken on attach, freed when the channel's last
@@ -54,12 +59,13 @@ pub(crate) struct Attachment {
 
 impl Attachment {
     /// Starts the monitor of `segment` for the process in `slot`, serving
-    /// connections on `listener` if it is the binder. `wake` is a copy of
-    /// the channel's eventfd, for the reaper's wake-ups and the handshake.
+    /// connections on `listener` (to the users `IpcAccess` allows) if it is
+    /// the binder. `eventfd` is a copy of the channel's, for the reaper's
+    /// wake-ups and the handshake.
     pub(crate) fn start(
         segment: Arc<Segment>,
         slot: usize,
-        listener: Option<Listener>,
+        listener: Option<(Listener, IpcAccess)>,
         eventfd: EventFd,
     ) -> io::Result<Self> {
         let stop = EventFd::new()?;
@@ -94,6 +100,8 @@ struct Watched {
 
 struct Monitor {
     own: usize,
+    /// Who may connect (binder only).
+    access: IpcAccess,
     listener: Option<Listener>,
     stop: EventFd,
     wake: SharedWake,
@@ -107,10 +115,14 @@ impl Monitor {
     fn new(
         segment: Arc<Segment>,
         own: usize,
-        listener: Option<Listener>,
+        listener: Option<(Listener, IpcAccess)>,
         eventfd: EventFd,
         stop: EventFd,
     ) -> Self {
+        let (listener, access) = match listener {
+            Some((l, a)) => (Some(l), a),
+            None => (None, IpcAccess::SameUser),
+        };
         // SAFETY: the ring is dropped before `segment` (field order), which
         // keeps the mapping alive.
         let ring = unsafe { segment.ring(false) };
@@ -118,7 +130,7 @@ impl Monitor {
         // SAFETY: the words are in the mapping `segment` keeps alive for as
         // long as the monitor (which owns both) lives; accessed atomically.
         let wake = unsafe { SharedWake::new(words, eventfd) };
-        Self { own, listener, stop, wake, watched: Vec::new(), ring, segment }
+        Self { own, access, listener, stop, wake, watched: Vec::new(), ring, segment }
     }
 
     fn control(&self) -> &Control {
@@ -177,7 +189,7 @@ impl Monitor {
     /// listener refuses a process of another user by closing the socket.
     fn serve(&self) {
         let Some(listener) = &self.listener else { return };
-        let Ok(peer) = listener.accept() else { return };
+        let Ok(peer) = listener.accept(&self.access) else { return };
         let fds = [self.segment.fd(), self.wake.eventfd_fd()];
         // A peer that went away meanwhile is no concern of ours.
         let _ = handshake::send_fds(peer.sock.as_fd(), &fds, HELLO);
@@ -220,8 +232,21 @@ impl Monitor {
                     }
                 }
                 Err(rustix::io::Errno::SRCH) => self.reap(slot, word),
-                // Too many descriptors or similar: try at the next rescan.
-                Err(_) => {}
+                // No pidfds here (a kernel before 5.3, or valgrind), or out
+                // of descriptors: look the process up instead, at every
+                // rescan. A process that is gone, or whose pid now belongs to
+                // a later process, is dead.
+                Err(_) => {
+                    // Relaxed: ordered by the Acquire of the word.
+                    let start = peer.start.load(Ordering::Relaxed);
+                    let gone = match start_time(pid) {
+                        None => true,
+                        Some(t) => state == SLOT_ALIVE && start != 0 && t != start,
+                    };
+                    if gone {
+                        self.reap(slot, word);
+                    }
+                }
             }
         }
     }
@@ -251,5 +276,29 @@ impl Monitor {
         // Release: the reaping happened before the slot reads free.
         peer.word.store(0, Ordering::Release);
         self.wake.wake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_times_tell_live_processes_from_dead_and_reused_pids() {
+        let own = start_time(std::process::id()).expect("this process is alive");
+        assert_eq!(start_time(std::process::id()), Some(own), "stable");
+        let mut child = std::process::Command::new("sleep").arg("10").spawn().unwrap();
+        let pid = child.id();
+        assert!(start_time(pid).is_some());
+        child.kill().unwrap();
+        // Dead but not reaped: a zombie counts as gone.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while start_time(pid).is_some() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(start_time(pid), None, "a zombie is dead");
+        child.wait().unwrap();
+        assert_eq!(start_time(pid), None, "a reaped process is gone");
+        assert_eq!(start_time(u32::MAX), None);
     }
 }

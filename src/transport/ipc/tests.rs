@@ -19,7 +19,7 @@ fn unique(tag: &str) -> Uri {
 
 /// A second mapping of the channel at `uri`, as a scribbling peer has it.
 fn scribbler(uri: &Uri) -> Segment {
-    receive(uri).unwrap().0
+    receive(uri, &IpcAccess::SameUser).unwrap().0
 }
 
 /// Writes `v` at byte `off` of the segment.
