@@ -2,12 +2,19 @@
 //! shared memory.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), psyne::ConnectError> {
+//! # pub async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! // Process A: binds and receives.
 //! let mut rx = psyne::channel::<[u8]>().bytes(64 << 20).bind("ipc://camera").await?;
 //! // Process B: connects and sends.
 //! let mut tx = psyne::channel::<[u8]>().connect("ipc://camera").await?;
+//! let mut frame = tx.reserve_bytes(1 << 20).await?;
+//! frame.fill(7);
+//! frame.commit();
+//! // Process A, again: in place.
+//! let frame = rx.recv().await.expect("a frame");
+//! assert_eq!(frame.len(), 1 << 20);
 //! # Ok(()) }
+//! # fn main() {}
 //! ```
 //!
 //! The ring lives in a shared mapping, and `Msg` / `SlotMut` point into it
