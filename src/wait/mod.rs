@@ -195,7 +195,8 @@ pub(crate) fn block<R>(
     }
     let spin = strategy.spin();
     let mut start = None;
-    let mut spinning = true;
+    // A zero spin phase parks at once (after the one retry below).
+    let mut spinning = !spin.is_zero();
     let mut spins: u32 = 0;
     loop {
         if let Step::Done(r) = attempt() {
