@@ -77,10 +77,12 @@ async fn processor(frames: u64) -> Result<(), Box<dyn std::error::Error>> {
     // Four frames in flight, about 1.2 MiB of shared memory.
     let frame_bytes = psyne::message::byte_len::<Frame>((WIDTH * HEIGHT) as usize).unwrap_or(0);
     let mut rx = psyne::channel::<Frame>().bytes(4 * frame_bytes).bind(&uri).await?;
-    let mut camera = Command::new(std::env::current_exe()?)
+    let camera = Command::new(std::env::current_exe()?)
         .args(["--camera", &uri, &frames.to_string()])
         .spawn()?;
     println!("processor: bound {uri}; camera process {} started", camera.id());
+    // Killed and reaped on every way out of this function.
+    let mut camera = Reaped(camera);
 
     let mut received = 0u64;
     let mut first = None;
@@ -103,7 +105,7 @@ async fn processor(frames: u64) -> Result<(), Box<dyn std::error::Error>> {
         }
         received += 1;
     }
-    let status = camera.wait()?;
+    let status = camera.0.wait()?;
     let elapsed = first.map_or(Duration::ZERO, |s| s.elapsed());
     let mb = received as f64 * frame_bytes as f64 / 1e6;
     println!(
@@ -116,4 +118,14 @@ async fn processor(frames: u64) -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("expected {frames} frames from a successful camera").into());
     }
     Ok(())
+}
+
+/// A child process killed and reaped when dropped.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

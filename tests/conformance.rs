@@ -256,6 +256,25 @@ fn producers_keep_their_order<S: Substrate, P: Pattern + MultiProducer>() {
     assert_eq!(next, [500; 3]);
 }
 
+/// A producer parked on a full ring wakes when another producer aborts the
+/// reservation in its way (a rewind that changes no descriptor word).
+fn an_abort_wakes_a_parked_producer<S: Substrate, P: Pattern + MultiProducer>() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
+    let rt = rt.unwrap();
+    let (mut a, mut rx) = S::fixed::<P>(1);
+    let mut b = S::another(&a);
+    rt.block_on(async move {
+        let slot = a.try_reserve().unwrap();
+        let parked = tokio::spawn(async move { b.send(7).await.map_err(|_| ()) });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!parked.is_finished(), "the ring is full");
+        drop(slot);
+        let sent = tokio::time::timeout(Duration::from_secs(10), parked).await;
+        assert_eq!(sent.expect("the parked producer woke").unwrap(), Ok(()));
+        assert_eq!(*rx.try_recv().unwrap(), 7);
+    });
+}
+
 /// Instantiates every case for one substrate and every pattern.
 macro_rules! suite {
     ($module:ident = $sub:ident: $($case:ident),* ; multi_producer: $($mp:ident),*) => {
@@ -295,7 +314,7 @@ macro_rules! substrates {
             async_tasks_park_and_wake,
             async_tasks_on_one_thread,
             timeouts_and_try_forms;
-            multi_producer: producers_keep_their_order
+            multi_producer: producers_keep_their_order, an_abort_wakes_a_parked_producer
         );
     )*};
 }

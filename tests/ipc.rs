@@ -196,9 +196,8 @@ fn sender_killed_mid_reserve_ends_the_stream() {
     let mut sender = child::spawn(TEST, &uri);
     assert_eq!(sender.heard(), "reserved");
     sender.kill();
-    let t0 = Instant::now();
+    // Within 10 s (`drain` fails otherwise): the committed ten, then the end.
     assert_eq!(drain(&mut rx, Duration::from_secs(10)), (0..10).collect::<Vec<_>>());
-    assert!(t0.elapsed() < Duration::from_secs(10));
 }
 
 #[test]
@@ -545,11 +544,9 @@ async fn nothing_is_left_behind() {
     drop((tx, rx));
     assert!(traces(&name) >= 1, "a held message keeps its memory");
     drop(msg);
+    // The memfd had no name in any filesystem, so with the last mapping and
+    // descriptor gone, nothing of the channel is left anywhere.
     assert_eq!(traces(&name), 0, "no mapping or descriptor outlives the channel");
-    let shm: Vec<_> = std::fs::read_dir("/dev/shm")
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    assert!(!shm.iter().any(|f| f.to_string_lossy().contains("psyne")), "{shm:?}");
     // The name is free again.
     let _again = psyne::channel::<[u8]>().bind(&uri).await.unwrap();
 }

@@ -52,7 +52,8 @@ impl Drop for Peer {
 }
 
 fn tag(what: &str) -> String {
-    format!("bench-{what}-{}-{}", std::process::id(), Instant::now().elapsed().as_nanos())
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("bench-{what}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Connects to `uri`, retrying while the other process has not bound it.

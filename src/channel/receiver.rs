@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::channel::shared::{AsyncWaits, RecordLayout, Shared};
 use crate::channel::{Msg, MultiConsumer, Pattern, RecvTimeoutError, Spsc, Stats, TryRecvError};
 use crate::message::{self, Message};
-use crate::ring::Take;
+use crate::ring::{PAYLOAD_ALIGN, Take};
 use crate::sync::Arc;
 use crate::wait::{self, Blocker, Step};
 
@@ -105,8 +105,8 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                             // Another process wrote these: check them before
                             // they make a reference (in-process, they always
                             // pass).
-                            let fits =
-                                (off % arena).checked_add(len).is_some_and(|end| end <= arena);
+                            let fits = off.is_multiple_of(PAYLOAD_ALIGN as u64)
+                                && (off % arena).checked_add(len).is_some_and(|end| end <= arena);
                             let agrees = usize::try_from(elems)
                                 .ok()
                                 .and_then(message::byte_len::<T>)

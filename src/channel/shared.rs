@@ -194,6 +194,9 @@ pub(crate) struct Remote {
     /// The arena allocator of a multi-producer variable-size channel.
     #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
     pub(crate) arena: Option<Place<crate::ring::SharedArena>>,
+    /// Whether owner number `n` belongs to an attached process.
+    #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
+    pub(crate) alive: Box<dyn Fn(usize) -> bool + Send + Sync>,
     /// The channel's corruption flag (moved into the `Shared` on build).
     pub(crate) corrupt: Option<Place<AtomicUsize>>,
     /// Dropped last: keeps the memory above mapped.
@@ -465,11 +468,19 @@ impl Shared {
         };
         if undone {
             self.stats.aborted();
+            if self.remote.is_some() {
+                // Nobody owns the position any more (a reaper must not
+                // mistake a later claim of it for this one).
+                self.ring.set_owner(claimed.pos, 0, true);
+            }
             if multi {
                 // The rewind changed no descriptor word, so a producer that
                 // parked on the claimed position (or on arena space) would
-                // not hear of it: tell them.
+                // not hear of it: tell them, in every process.
                 self.tx_event.notify(usize::MAX);
+                if let Some(remote) = &self.remote {
+                    remote.wake.wake();
+                }
             }
         } else {
             self.publish(claimed.pos, claimed.len, true);
@@ -524,7 +535,7 @@ impl Shared {
         if let (Some(remote), RecordLayout::Variable { arena: size }) = (&self.remote, self.layout)
             && let Some(arena) = &remote.arena
         {
-            return arena.with(size, remote.owner, f);
+            return arena.with(size, remote.owner, |o| (remote.alive)(o), f);
         }
         Some(f(&mut lock(&self.arena)))
     }

@@ -740,9 +740,10 @@ fn latest(cursor: &AtomicU64) -> u64 {
 /// The arena allocator of a multi-producer variable-size channel between
 /// processes: its state in shared memory, under a lock word that names its
 /// holder, so that the lock of a process that died can be broken.
-/// Longest a producer waits for the shared arena lock before it calls the
-/// channel corrupt: holders keep it for a few hundred nanoseconds, and the
-/// lock of a dead holder is broken within a monitor tick.
+/// How long a producer waits for the shared arena lock before it checks
+/// that the holder's number belongs to an attached process: holders keep
+/// it for a few hundred nanoseconds, and the lock of a dead holder is
+/// broken within a monitor tick.
 #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
 const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -761,8 +762,9 @@ pub(crate) struct SharedArena {
 impl SharedArena {
     /// Runs `f` on the allocator (of an arena of `size` bytes) under the
     /// lock, as owner `owner` (`1..=MAX_OWNERS`). `None` if the lock word
-    /// is impossible (no owner has that number) or stays taken for
-    /// [`LOCK_PATIENCE`]: a faulty peer wrote it.
+    /// is impossible (no owner can have that number, or after
+    /// [`LOCK_PATIENCE`] `alive` says no attached process has it) or the
+    /// cursors are misaligned: a faulty peer wrote them.
     ///
     /// The state is stored back cursor by cursor, each only ever growing, so
     /// a process that dies in the middle leaves an older, more cautious
@@ -771,6 +773,7 @@ impl SharedArena {
         &self,
         size: u64,
         owner: usize,
+        alive: impl Fn(usize) -> bool,
         f: impl FnOnce(&mut Arena) -> R,
     ) -> Option<R> {
         let mut spins = 0u32;
@@ -798,7 +801,15 @@ impl SharedArena {
             crate::sync::yield_now();
             let start = *since.get_or_insert_with(std::time::Instant::now);
             if spins.is_multiple_of(256) && start.elapsed() > LOCK_PATIENCE {
-                return None;
+                // Relaxed: only the number matters.
+                let holder = self.lock.load(Ordering::Relaxed);
+                if holder != 0 && !alive(holder as usize) {
+                    // No attached process has that number: a scribble.
+                    return None;
+                }
+                // A live holder that is stopped (SIGSTOP, a debugger) or
+                // slow: keep waiting; its death breaks the lock.
+                since = None;
             }
         }
         // Relaxed (all): ordered by the lock.
@@ -808,6 +819,12 @@ impl SharedArena {
             reclaim: self.reclaim.load(Ordering::Relaxed),
             oldest: self.oldest.load(Ordering::Relaxed),
         };
+        let aligned = |v: u64| v.is_multiple_of(PAYLOAD_ALIGN as u64);
+        if !(aligned(arena.write) && aligned(arena.reclaim)) {
+            // Records must start 64-byte aligned: a peer wrote these.
+            self.lock.store(0, Ordering::Release);
+            return None;
+        }
         let r = f(&mut arena);
         // Relaxed (all): published by the unlock.
         self.oldest.store(arena.oldest, Ordering::Relaxed);

@@ -385,17 +385,29 @@ pub(crate) fn poll<R>(
             }
             #[cfg(all(feature = "ipc", target_os = "linux", not(loom)))]
             Waiter::Shared(wake, registration, parked) => {
-                let registration = registration.get_or_insert_with(|| wake.async_wait().ok());
-                let Some(registration) = registration.as_ref() else {
+                if registration.is_none() {
+                    match wake.async_wait() {
+                        Ok(w) => **registration = Some(Some(w)),
+                        // In a runtime that cannot take it (no IO driver):
+                        // remember, so it is not tried (and its panic
+                        // caught) on every poll.
+                        Err(_) if shared::in_runtime() => **registration = Some(None),
+                        // Outside any runtime: try again next time.
+                        Err(_) => {}
+                    }
+                }
+                let Some(Some(reg)) = registration.as_ref() else {
                     // Outside a tokio runtime there is no reactor to sleep
                     // in: poll through the executor instead.
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 };
-                match registration.register(cx) {
+                match reg.register(cx) {
                     shared::Registered::Yes => **parked = true,
                     shared::Registered::WokenSince => continue,
                     shared::Registered::Failed => {
+                        // Its runtime is gone, say: register afresh later.
+                        **registration = None;
                         cx.waker().wake_by_ref();
                         return Poll::Pending;
                     }

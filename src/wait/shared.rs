@@ -159,6 +159,11 @@ impl SharedWake {
     }
 }
 
+/// Whether the caller runs inside a tokio runtime.
+pub(crate) fn in_runtime() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
+}
+
 /// The outcome of [`AsyncWait::register`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Registered {

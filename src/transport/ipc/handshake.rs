@@ -115,7 +115,6 @@ fn seqpacket() -> io::Result<OwnedFd> {
 pub(crate) struct Peer {
     pub(crate) sock: OwnedFd,
     pub(crate) uid: u32,
-    #[cfg_attr(not(test), expect(dead_code, reason = "for diagnostics and tests"))]
     pub(crate) pid: i32,
 }
 

@@ -71,9 +71,13 @@ impl Attachment {
         let stop = EventFd::new()?;
         let stop_rx = EventFd::from_fd(stop.fd().try_clone_to_owned()?)?;
         let seg = segment.clone();
-        let thread = std::thread::Builder::new()
-            .name("psyne-ipc-monitor".into())
-            .spawn(move || Monitor::new(seg, slot, listener, eventfd, stop_rx).run())?;
+        let thread =
+            std::thread::Builder::new().name("psyne-ipc-monitor".into()).spawn(move || {
+                let monitor = Monitor::new(seg, slot, listener, eventfd, stop_rx);
+                // A bug here must not take the process down with it; the
+                // channel then only loses crash recovery and new connects.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| monitor.run()));
+            })?;
         Ok(Self { stop, thread: Some(thread), slot, segment })
     }
 }
@@ -191,8 +195,13 @@ impl Monitor {
         let Some(listener) = &self.listener else { return };
         let Ok(peer) = listener.accept(&self.access) else { return };
         let fds = [self.segment.fd(), self.wake.eventfd_fd()];
+        // The hello carries the peer's pid as this process sees it, so that
+        // a peer in another PID namespace can tell.
+        let mut hello = [0u8; HELLO.len() + 4];
+        hello[..HELLO.len()].copy_from_slice(HELLO);
+        hello[HELLO.len()..].copy_from_slice(&(peer.pid as u32).to_le_bytes());
         // A peer that went away meanwhile is no concern of ours.
-        let _ = handshake::send_fds(peer.sock.as_fd(), &fds, HELLO);
+        let _ = handshake::send_fds(peer.sock.as_fd(), &fds, &hello);
     }
 
     /// Brings the watch list in line with the table.
@@ -215,7 +224,13 @@ impl Monitor {
             if word == 0 || state == SLOT_REAPING || self.watched.iter().any(|w| w.slot == slot) {
                 continue;
             }
-            let pid = (word >> 2) as u32;
+            // A word no process could have written (state 0, a pid beyond
+            // what the kernel hands out) is a scribble: ignore the slot.
+            let pid = word >> 2;
+            if !(SLOT_JOINING..=SLOT_ALIVE).contains(&state) || pid == 0 || pid > i32::MAX as u64 {
+                continue;
+            }
+            let pid = pid as u32;
             let opened = Pid::from_raw(pid as i32)
                 .ok_or(rustix::io::Errno::SRCH)
                 .and_then(|p| rustix::process::pidfd_open(p, PidfdFlags::empty()));
@@ -224,7 +239,9 @@ impl Monitor {
                     // Relaxed: ordered by the Acquire of the word.
                     let start = peer.start.load(Ordering::Relaxed);
                     // A reused pid: the process that attached is gone.
-                    let reused = state == SLOT_ALIVE && start_time(pid).is_some_and(|t| t != start);
+                    let reused = state == SLOT_ALIVE
+                        && start != 0
+                        && start_time(pid).is_some_and(|t| t != start);
                     if reused {
                         self.reap(slot, word);
                     } else {
@@ -257,7 +274,6 @@ impl Monitor {
         let control = self.control();
         let peer = &control.peers[slot];
         let reaping = (word & !3) | SLOT_REAPING;
-        debug_assert!(matches!(word & 3, SLOT_ALIVE | SLOT_JOINING));
         // AcqRel: one reaper wins; it sees all the slot's earlier stores.
         if peer.word.compare_exchange(word, reaping, Ordering::AcqRel, Ordering::Relaxed).is_err() {
             return;

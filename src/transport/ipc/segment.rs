@@ -34,6 +34,9 @@ pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 pub(crate) const LAYOUT_VERSION: u32 = 1;
 
 const PAGE: usize = 4096;
+/// Longest schema table a segment may carry (psyne's own are a few hundred
+/// bytes); bounds what a reader allocates for it.
+const MAX_SCHEMA: u64 = 64 << 10;
 
 /// Header flag: variable-size records (an arena).
 const VARIABLE: u32 = 1;
@@ -158,6 +161,9 @@ impl Header {
         let schema_off = descs_off.checked_add(Ring::desc_bytes(descs as usize) as u64)?;
         let data_off =
             schema_off.checked_add(schema_len as u64)?.checked_next_multiple_of(PAGE as u64)?;
+        if schema_len as u64 > MAX_SCHEMA {
+            return None;
+        }
         let data_len = geometry.bytes as u64;
         let total = data_off.checked_add(data_len)?;
         (total <= isize::MAX as u64).then_some(Self {
@@ -244,7 +250,10 @@ impl Header {
             take_multi: self.take_multi(),
             fingerprint: self.fingerprint,
         };
-        let schema_len = usize::try_from(self.schema_len).map_err(|_| Corrupt("schema length"))?;
+        if self.schema_len > MAX_SCHEMA {
+            return Err(Corrupt("schema table longer than 64 KiB"));
+        }
+        let schema_len = self.schema_len as usize;
         if Self::new(&geometry, options, schema_len).as_ref() != Some(self) {
             return Err(Corrupt("offsets"));
         }

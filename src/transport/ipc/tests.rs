@@ -41,7 +41,8 @@ fn desc_word(seg: &Segment, i: u64, word: u64) -> u64 {
 fn impossible_extents_fail_the_receiver_not_the_process() {
     // (word, value): a length past the arena, an offset whose record would
     // cross its end, an element count that disagrees with the length.
-    for (word, value) in [(2, 1 << 40), (1, 4096 - 8), (3, 3)] {
+    // A misaligned offset, too: a record must start 64-byte aligned.
+    for (word, value) in [(2, 1 << 40), (1, 4096 - 8), (3, 3), (1, 9)] {
         let uri = unique("extent");
         let mut rx =
             block_on(crate::channel::<[u32]>().bytes(4096).bind(&uri.to_string())).unwrap();
@@ -62,6 +63,20 @@ fn impossible_extents_fail_the_receiver_not_the_process() {
         assert!(matches!(tx.try_reserve_len(1), Err(ReserveError::Corrupted)), "word {word}");
         assert!(TryRecvError::Corrupted.to_string().contains("corrupted"));
     }
+}
+
+#[test]
+fn a_misaligned_shared_arena_cursor_fails_the_sender() {
+    let uri = unique("arena");
+    let s = uri.to_string();
+    let _rx = block_on(crate::channel::<[u32]>().bytes(4096).pattern::<Mpmc>().bind(&s)).unwrap();
+    let mut tx = block_on(crate::channel::<[u32]>().pattern::<Mpmc>().connect(&s)).unwrap();
+    let seg = scribbler(&uri);
+    tx.try_reserve_len(4).unwrap().commit();
+    // The arena's `write` cursor (after its lock word), one record held.
+    let arena = (4096 + std::mem::offset_of!(segment::Control, arena)) as u64;
+    poke(&seg, arena + 8, 67);
+    assert!(matches!(tx.try_reserve_len(4), Err(ReserveError::Corrupted)));
 }
 
 #[test]
@@ -97,7 +112,8 @@ impl Rng {
 fn scribble_rounds<P: Pattern>(seed: u64) {
     let mut rng = Rng(seed);
     for round in 0..40 {
-        let fixed = round % 2 == 0;
+        let fixed = round % 3 == 0;
+        let words = round % 3 == 1;
         let uri = unique("random");
         let s = uri.to_string();
         let seg;
@@ -111,6 +127,21 @@ fn scribble_rounds<P: Pattern>(seed: u64) {
                 0 => drop(tx.try_send(rng.next())),
                 1 => drop(rx.try_recv()),
                 _ => drop(tx.try_reserve().map(|s| s.commit())),
+            });
+        } else if words {
+            // Elements wider than a byte: a misaligned record would panic
+            // on deref if it got through.
+            let rx = block_on(crate::channel::<[u32]>().bytes(2048).pattern::<P>().bind(&s));
+            let mut tx = block_on(crate::channel::<[u32]>().pattern::<P>().connect(&s)).unwrap();
+            let mut rx = rx.unwrap();
+            seg = scribbler(&uri);
+            ops = Box::new(move |rng: &mut Rng| match rng.next() % 2 {
+                0 => drop(tx.try_reserve_len((rng.next() % 100) as usize).map(|s| s.commit())),
+                _ => {
+                    if let Ok(m) = rx.try_recv() {
+                        std::hint::black_box(m.iter().map(|w| u64::from(*w)).sum::<u64>());
+                    }
+                }
             });
         } else {
             let rx = block_on(crate::channel::<[u8]>().bytes(2048).pattern::<P>().bind(&s));
