@@ -48,6 +48,7 @@ impl Substrate for Inproc {
 /// Named channels: bind, then connect by URI.
 struct Named<const IPC: bool>;
 type Memory = Named<false>;
+#[cfg(all(feature = "ipc", target_os = "linux"))]
 type Ipc = Named<true>;
 
 impl<const IPC: bool> Named<IPC> {
@@ -319,4 +320,6 @@ macro_rules! substrates {
     )*};
 }
 
-substrates!(inproc = Inproc, memory = Memory, ipc = Ipc);
+substrates!(inproc = Inproc, memory = Memory);
+#[cfg(all(feature = "ipc", target_os = "linux"))]
+substrates!(ipc = Ipc);
