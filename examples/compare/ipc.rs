@@ -461,15 +461,20 @@ fn lookup_p50(rows: &[(&'static str, (f64, f64))], name: &str) -> f64 {
     rows.iter().find(|(n, _)| *n == name).map_or(f64::NAN, |r| r.1.0)
 }
 
-/// Medians over runs of (median, p99) latencies, in µs; keyed by name.
-fn summarize(samples: Vec<(&'static str, (f64, f64))>) -> Vec<(&'static str, (f64, f64))> {
+/// The distinct names of `samples`, in first-seen order.
+fn names<V>(samples: &[(&'static str, V)]) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
-    for (n, _) in &samples {
+    for (n, _) in samples {
         if !names.contains(n) {
             names.push(n);
         }
     }
     names
+}
+
+/// Medians over runs of (median, p99) latencies, in µs; keyed by name.
+fn summarize(samples: Vec<(&'static str, (f64, f64))>) -> Vec<(&'static str, (f64, f64))> {
+    names(&samples)
         .into_iter()
         .map(|name| {
             let of = |f: fn(&(f64, f64)) -> f64| {
@@ -493,13 +498,7 @@ fn latency_table(title: &str, rows: &[(&'static str, (f64, f64))], reference: &s
 
 /// Medians of `work / seconds` per name.
 fn rate(samples: Vec<(&'static str, Duration)>, work: f64) -> Vec<(&'static str, f64)> {
-    let mut names: Vec<&'static str> = Vec::new();
-    for (n, _) in &samples {
-        if !names.contains(n) {
-            names.push(n);
-        }
-    }
-    names
+    names(&samples)
         .into_iter()
         .map(|name| {
             let xs = samples.iter().filter(|(n, _)| *n == name);
@@ -681,25 +680,12 @@ fn psyne_stream(size: usize, n: usize) -> Duration {
 fn iceoryx2_stream(size: usize, n: usize) -> Duration {
     let name = tag("ice-stream");
     let node = NodeBuilder::new().create::<ipc::Service>().unwrap();
+    let start_sender = || Peer::start("iceoryx2-send", &format!("{name},{size},{n}"));
     if size == 64 {
         let service = ice_service(&node, &name, 1024);
         let sub = service.subscriber_builder().create().unwrap();
-        let peer = Peer::start("iceoryx2-send", &format!("{name},{size},{n}"));
-        let mut got = 0;
-        let mut start = None;
-        let mut sum = 0u64;
-        while got < n {
-            match sub.receive().unwrap() {
-                Some(s) => {
-                    start.get_or_insert_with(Instant::now);
-                    sum = sum.wrapping_add(s[0]);
-                    got += 1;
-                }
-                None => std::hint::spin_loop(),
-            }
-        }
-        let t = start.map_or(Duration::ZERO, |s| s.elapsed());
-        std::hint::black_box(sum);
+        let peer = start_sender();
+        let t = time_receipts(n, || sub.receive().unwrap().map(|s| s[0]));
         peer.finish();
         t
     } else {
@@ -712,25 +698,29 @@ fn iceoryx2_stream(size: usize, n: usize) -> Duration {
             .open_or_create()
             .unwrap();
         let sub = service.subscriber_builder().create().unwrap();
-        let peer = Peer::start("iceoryx2-send", &format!("{name},{size},{n}"));
-        let mut got = 0;
-        let mut start = None;
-        let mut sum = 0u64;
-        while got < n {
-            match sub.receive().unwrap() {
-                Some(s) => {
-                    start.get_or_insert_with(Instant::now);
-                    sum = sum.wrapping_add(crate::touch(s.payload()));
-                    got += 1;
-                }
-                None => std::hint::spin_loop(),
-            }
-        }
-        let t = start.map_or(Duration::ZERO, |s| s.elapsed());
-        std::hint::black_box(sum);
+        let peer = start_sender();
+        let t = time_receipts(n, || sub.receive().unwrap().map(|s| crate::touch(s.payload())));
         peer.finish();
         t
     }
+}
+
+/// Polls `receive` (which reads what it got and returns a checksum) until
+/// `n` messages came; the time from the first to the last.
+fn time_receipts(n: usize, mut receive: impl FnMut() -> Option<u64>) -> Duration {
+    let (mut got, mut start, mut sum) = (0, None, 0u64);
+    while got < n {
+        match receive() {
+            Some(v) => {
+                start.get_or_insert_with(Instant::now);
+                sum = sum.wrapping_add(v);
+                got += 1;
+            }
+            None => std::hint::spin_loop(),
+        }
+    }
+    std::hint::black_box(sum);
+    start.map_or(Duration::ZERO, |s| s.elapsed())
 }
 
 fn uds_stream(size: usize, n: usize) -> Duration {

@@ -66,6 +66,40 @@ struct Chan {
     futex: Futex,
 }
 
+impl Chan {
+    /// The blocking wait of `wait::block` over the futex: `attempt` is
+    /// `Err(pos)` while blocked on `pos`, `register` sets `WAIT` on it.
+    fn park_until(
+        &self,
+        mut attempt: impl FnMut() -> Result<(), u64>,
+        register: impl Fn(u64) -> Register,
+    ) {
+        loop {
+            let seen = self.futex.prepare();
+            let Err(pos) = attempt() else { return };
+            self.futex.announce();
+            if register(pos) == Register::Changed {
+                self.futex.retract();
+                continue;
+            }
+            self.futex.sleep(seen);
+            self.futex.retract();
+        }
+    }
+
+    /// A consumer's wait for the next record (`multi`: one of several).
+    fn take_waiting(&self, multi: bool) {
+        self.park_until(
+            || match self.ring.try_take(multi) {
+                Take::Taken { .. } => Ok(()),
+                Take::Empty(pos) => Err(pos),
+                Take::Corrupt => panic!("an honest ring read as corrupt"),
+            },
+            |pos| self.ring.register_consumer(pos),
+        );
+    }
+}
+
 /// A consumer in one "process" blocks on an empty one-slot ring; a
 /// producer in another commits. The consumer always wakes (loom reports a
 /// deadlock otherwise).
@@ -80,21 +114,7 @@ fn a_parked_consumer_is_always_woken_across_processes() {
                 p.futex.wake();
             }
         });
-        loop {
-            let seen = ch.futex.prepare();
-            let pos = match ch.ring.try_take(false) {
-                Take::Taken { .. } => break,
-                Take::Empty(pos) => pos,
-                Take::Corrupt => panic!("an honest ring read as corrupt"),
-            };
-            ch.futex.announce();
-            if ch.ring.register_consumer(pos) == Register::Changed {
-                ch.futex.retract();
-                continue;
-            }
-            ch.futex.sleep(seen);
-            ch.futex.retract();
-        }
+        ch.take_waiting(false);
         producer.join().unwrap();
     });
 }
@@ -114,21 +134,14 @@ fn a_parked_producer_is_always_woken_across_processes() {
                 c.futex.wake();
             }
         });
-        loop {
-            let seen = ch.futex.prepare();
-            let pos = match ch.ring.try_claim(false) {
-                Claim::Claimed(_) => break,
-                Claim::Full(pos) => pos,
+        ch.park_until(
+            || match ch.ring.try_claim(false) {
+                Claim::Claimed(_) => Ok(()),
+                Claim::Full(pos) => Err(pos),
                 Claim::Corrupt => panic!("an honest ring read as corrupt"),
-            };
-            ch.futex.announce();
-            if ch.ring.register_producer(pos) == Register::Changed {
-                ch.futex.retract();
-                continue;
-            }
-            ch.futex.sleep(seen);
-            ch.futex.retract();
-        }
+            },
+            |pos| ch.ring.register_producer(pos),
+        );
         consumer.join().unwrap();
     });
 }
@@ -139,23 +152,7 @@ fn a_parked_producer_is_always_woken_across_processes() {
 fn consumers_sharing_a_wait_bit_are_all_woken() {
     loom::model(|| {
         let ch = Arc::new(Chan { ring: Ring::new(2).unwrap(), futex: Futex::default() });
-        let consumer = |ch: Arc<Chan>| {
-            move || loop {
-                let seen = ch.futex.prepare();
-                let pos = match ch.ring.try_take(true) {
-                    Take::Taken { .. } => return,
-                    Take::Empty(pos) => pos,
-                    Take::Corrupt => panic!("an honest ring read as corrupt"),
-                };
-                ch.futex.announce();
-                if ch.ring.register_consumer(pos) == Register::Changed {
-                    ch.futex.retract();
-                    continue;
-                }
-                ch.futex.sleep(seen);
-                ch.futex.retract();
-            }
-        };
+        let consumer = |ch: Arc<Chan>| move || ch.take_waiting(true);
         let a = thread::spawn(consumer(ch.clone()));
         let b = thread::spawn(consumer(ch.clone()));
         for _ in 0..2 {
