@@ -307,6 +307,20 @@ fn ice_service(
         .unwrap()
 }
 
+/// The 1 MiB byte-slice service, four samples deep, as both sides open it.
+fn ice_bytes_service(
+    node: &Node<ipc::Service>,
+    name: &str,
+) -> iceoryx2::service::port_factory::publish_subscribe::PortFactory<ipc::Service, [u8], ()> {
+    node.service_builder(&name.try_into().unwrap())
+        .publish_subscribe::<[u8]>()
+        .enable_safe_overflow(false)
+        .subscriber_max_buffer_size(4)
+        .history_size(0)
+        .open_or_create()
+        .unwrap()
+}
+
 fn psyne_send(uri: &str, size: usize, n: usize) {
     if size == 64 {
         let mut tx = connect::<M>(uri, WaitStrategy::default());
@@ -336,14 +350,7 @@ fn iceoryx2_send(name: &str, size: usize, n: usize) {
             publisher.send_copy([i; 8]).unwrap();
         }
     } else {
-        let service = node
-            .service_builder(&name.try_into().unwrap())
-            .publish_subscribe::<[u8]>()
-            .enable_safe_overflow(false)
-            .subscriber_max_buffer_size(4)
-            .history_size(0)
-            .open_or_create()
-            .unwrap();
+        let service = ice_bytes_service(&node, name);
         let publisher = service
             .publisher_builder()
             .initial_max_slice_len(size)
@@ -689,14 +696,7 @@ fn iceoryx2_stream(size: usize, n: usize) -> Duration {
         peer.finish();
         t
     } else {
-        let service = node
-            .service_builder(&name.as_str().try_into().unwrap())
-            .publish_subscribe::<[u8]>()
-            .enable_safe_overflow(false)
-            .subscriber_max_buffer_size(4)
-            .history_size(0)
-            .open_or_create()
-            .unwrap();
+        let service = ice_bytes_service(&node, &name);
         let sub = service.subscriber_builder().create().unwrap();
         let peer = start_sender();
         let t = time_receipts(n, || sub.receive().unwrap().map(|s| crate::touch(s.payload())));

@@ -446,7 +446,8 @@ impl Shared {
             self.stats.sent(self.variable_len(len), self.cfg.multi_producer);
             if pos.is_multiple_of(64) {
                 // Several producers: consumers may already be past `pos`.
-                self.stats.observe_depth((pos + 1).saturating_sub(self.ring.head()));
+                // Wrapping: `pos` may come from a shared ring's cursor.
+                self.stats.observe_depth(pos.wrapping_add(1).saturating_sub(self.ring.head()));
             }
         }
     }

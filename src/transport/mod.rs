@@ -54,6 +54,16 @@ pub enum IpcAccess {
 
 impl IpcAccess {
     /// Whether a peer running as `peer` may meet a process running as `own`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use psyne::IpcAccess;
+    /// assert!(IpcAccess::SameUser.allows(1000, 1000));
+    /// assert!(!IpcAccess::SameUser.allows(1001, 1000));
+    /// assert!(IpcAccess::Users(vec![1001]).allows(1001, 1000));
+    /// assert!(IpcAccess::AnyUser.allows(42, 1000));
+    /// ```
     pub fn allows(&self, peer: u32, own: u32) -> bool {
         match self {
             Self::SameUser => peer == own,
@@ -247,7 +257,11 @@ impl fmt::Display for ConnectError {
             Self::Incompatible { uri, reason } => {
                 write!(f, "cannot use `{uri}`: {reason}")
             }
-            Self::Io { uri, source } => write!(f, "setting up `{uri}` failed: {source}"),
+            Self::Io { uri, source } => write!(
+                f,
+                "setting up `{uri}` failed: {source}; check the process's limits on open files \
+                 and locked or shared memory"
+            ),
         }
     }
 }

@@ -425,6 +425,22 @@ fn open<T: Message + ?Sized, P: Pattern>(
 }
 
 /// An `ipc://` channel bound on this host, as [`list`] reports it.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let uri = format!("ipc://doc-info-{}", std::process::id());
+/// let _rx = psyne::channel::<[u8]>().bytes(4096).bind(&uri).await?;
+/// for channel in psyne::transport::ipc::list()? {
+///     println!("{channel}"); // ipc://name pattern schema (sizes, depth, processes)
+/// }
+/// let info = psyne::transport::ipc::list()?.into_iter().find(|c| uri.ends_with(&c.name));
+/// assert_eq!(info.map(|c| c.bytes), Some(4096));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ChannelInfo {
