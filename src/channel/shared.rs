@@ -421,8 +421,8 @@ impl Shared {
         unsafe { self.region.base().add(offset) }
     }
 
-    /// Wakes every sleeper of both sides. Called only when a `WAIT` bit was
-    /// seen, or on close.
+    /// Wakes every sleeper of both sides. Called only when the ring's
+    /// waiting flag was seen raised, or on close.
     #[cold]
     pub(crate) fn wake(&self) {
         self.rx_event.notify(usize::MAX);

@@ -23,15 +23,21 @@
 //!
 //! # Wake-ups
 //!
-//! A side that wants to sleep sets [`WAIT`] on the very descriptor it waits
-//! for (a CAS from the value it saw). The other side's commit or release is a
-//! `swap`, so it sees the bit in the value it replaces and knows that it must
-//! notify. Both are read-modify-writes of one location, so there is no
-//! store→load (Dekker) window in which a wake-up could be lost, and a side
-//! pays for a notification only when somebody really sleeps. The bit is
-//! cleared by that same swap. A waiter may have set it while the descriptor
-//! was in either state (e.g. a consumer waiting behind a lap-earlier record
-//! that is still held), so the waking side notifies both directions.
+//! A side that wants to sleep raises the ring's `waiting` flag and then
+//! looks at the descriptor it waits for once more; a side that commits or
+//! releases stores the descriptor's new word and then reads the flag. This
+//! is a store→load (Dekker) handshake, so each side puts a sequentially
+//! consistent fence between its store and its load: then either the
+//! waiter's last look sees the change, or the changing side sees the flag
+//! and wakes everyone (lowering the flag; a woken waiter that must sleep
+//! again raises it again). A flag left raised by a waiter that did not
+//! sleep after all costs one needless wake-up, nothing else.
+//!
+//! A commit or release is so a plain store, a fence and the load of a flag
+//! that sits, unwritten, in its reader's cache while nobody waits. (An
+//! earlier design set a wait bit on the descriptor itself and committed
+//! with a swap; the swap, a locked instruction on the line the other side
+//! spins on, made a commit about three times as expensive.)
 //!
 //! # Variable-size records
 //!
@@ -43,7 +49,7 @@
 //! the end of the arena, the allocator skips to the start.
 
 use crate::region::Place;
-use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering, fence};
 use crossbeam_utils::CachePadded;
 
 #[cfg(all(test, loom))]
@@ -52,8 +58,8 @@ mod tests;
 #[cfg(all(test, not(loom)))]
 mod unit_tests;
 
-/// Flag: somebody sleeps until this descriptor changes state.
-pub(crate) const WAIT: u64 = 0b01;
+// Bit 0b01 of a sequence word is reserved (it was a per-descriptor wait
+// flag before layout version 2 of shared rings).
 /// Flag (committed state only): the producer aborted this record; consumers
 /// skip it.
 pub(crate) const ABORT: u64 = 0b10;
@@ -132,7 +138,7 @@ impl Desc {
     }
 }
 
-/// The two cursors, each on its own cache-line pair.
+/// The two cursors and the waiting flag, each on its own cache-line pair.
 #[repr(C)]
 #[derive(Debug)]
 pub(crate) struct Cursors {
@@ -141,6 +147,20 @@ pub(crate) struct Cursors {
     tail: CachePadded<AtomicU64>,
     /// Next position to take. Same rule as `tail`.
     head: CachePadded<AtomicU64>,
+    /// Non-zero while somebody (producer or consumer) may sleep: see
+    /// "Wake-ups". Read by every commit and release, written only by
+    /// waiters and by the wake-ups they ask for.
+    waiting: CachePadded<AtomicU64>,
+}
+
+impl Cursors {
+    fn new() -> Self {
+        Self {
+            tail: CachePadded::new(AtomicU64::new(0)),
+            head: CachePadded::new(AtomicU64::new(0)),
+            waiting: CachePadded::new(AtomicU64::new(0)),
+        }
+    }
 }
 
 /// Role bit of an owner word: the record is claimed (being written); clear
@@ -178,7 +198,7 @@ pub(crate) enum Take {
 /// Outcome of a wait registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Register {
-    /// `WAIT` is set: the next state change of the descriptor will notify.
+    /// The waiting flag is raised: the next state change will notify.
     Parked,
     /// The descriptor already changed state: retry instead of sleeping.
     Changed,
@@ -209,11 +229,10 @@ impl Ring {
         descs.try_reserve_exact(cap.max(1)).ok()?;
         let cap = cap.max(1) as u64;
         descs.extend((0..cap).map(Desc::new));
-        let cursors = Cursors {
-            tail: CachePadded::new(AtomicU64::new(0)),
-            head: CachePadded::new(AtomicU64::new(0)),
-        };
-        Some(Self::with(Place::boxed(Box::new(cursors)), Place::boxed(descs.into_boxed_slice())))
+        Some(Self::with(
+            Place::boxed(Box::new(Cursors::new())),
+            Place::boxed(descs.into_boxed_slice()),
+        ))
     }
 
     fn with(cursors: Place<Cursors>, descs: Place<[Desc]>) -> Self {
@@ -352,24 +371,32 @@ impl Ring {
 
     /// Producer: publishes (or, with `abort`, withdraws) the record at `pos`.
     ///
-    /// Returns `true` if somebody waits on this descriptor and must be
-    /// notified. With `parks == false` (no waiter can ever register) a plain
-    /// store is used.
+    /// Returns `true` if somebody may sleep and must be notified. With
+    /// `parks == false` (no waiter can ever sleep) nothing is checked.
     #[inline]
     pub(crate) fn commit(&self, pos: u64, abort: bool, parks: bool) -> bool {
         let word = committed_word(pos) | if abort { ABORT } else { 0 };
-        let seq = &self.desc(pos).seq;
-        if parks {
-            // SYNC POINT (commit → take): Release publishes the record written
-            // since the claim; pairs with the Acquire load in `try_take`.
-            // A swap (not a store) so that a consumer's `WAIT`, set by CAS on
-            // this same word, is seen here: see "Wake-ups" above.
-            seq.swap(word, Ordering::AcqRel) & WAIT != 0
-        } else {
-            // SYNC POINT (commit → take): as above; no waiter exists.
-            seq.store(word, Ordering::Release);
-            false
-        }
+        // SYNC POINT (commit → take): Release publishes the record written
+        // since the claim; pairs with the Acquire load in `try_take`.
+        self.desc(pos).seq.store(word, Ordering::Release);
+        parks && self.must_notify()
+    }
+
+    /// The changing side of the wake-up handshake, after its store: whether
+    /// somebody may sleep (the flag is then lowered; the caller wakes
+    /// everyone). See "Wake-ups".
+    #[inline]
+    fn must_notify(&self) -> bool {
+        // SYNC POINT (change → wait): store, fence, load; pairs with the
+        // fence in `register`.
+        fence(Ordering::SeqCst);
+        let waiting = &self.cursors.waiting;
+        // Relaxed: the fence orders the load; the flag's line stays
+        // shared in both caches while nobody waits, so this costs no miss.
+        // Acquire on the swap: the waiters' announcements (sleeper counts,
+        // registrations) made before they raised the flag are visible to
+        // the wake-up that follows.
+        waiting.load(Ordering::Relaxed) != 0 && waiting.swap(0, Ordering::Acquire) != 0
     }
 
     /// Consumer: takes the next committed record.
@@ -445,51 +472,40 @@ impl Ring {
 
     /// Consumer: gives the descriptor of a taken record back to producers.
     ///
-    /// Returns `true` if somebody waits on it and must be notified.
+    /// Returns `true` if somebody may sleep and must be notified.
     #[inline]
     pub(crate) fn release(&self, pos: u64, parks: bool) -> bool {
         let word = free_word(pos.wrapping_add(self.cap));
-        let seq = &self.desc(pos).seq;
-        if parks {
-            // SYNC POINT (release → claim): Release orders every read of the
-            // record before the descriptor is handed back; pairs with the
-            // Acquire load in `try_claim` (and in `Arena::reclaim`). A swap to
-            // see a producer's `WAIT`.
-            seq.swap(word, Ordering::AcqRel) & WAIT != 0
-        } else {
-            // SYNC POINT (release → claim): as above; no waiter exists.
-            seq.store(word, Ordering::Release);
-            false
-        }
+        // SYNC POINT (release → claim): Release orders every read of the
+        // record before the descriptor is handed back; pairs with the
+        // Acquire load in `try_claim` (and in `Arena::reclaim`).
+        self.desc(pos).seq.store(word, Ordering::Release);
+        parks && self.must_notify()
     }
 
-    /// Sets `WAIT` on the descriptor of `pos` as long as it is still in the
-    /// state the caller is blocked on.
+    /// Raises the waiting flag, then looks at the descriptor of `pos` once
+    /// more: `Parked` if `blocked(word)` still holds.
     ///
-    /// `blocked(word)` says whether `word` still blocks the caller. This is
-    /// called after the caller registered its listener, so a state change
-    /// after a `Parked` answer is guaranteed to notify it.
+    /// Called after the caller registered its listener (or announced its
+    /// sleep), so a state change after a `Parked` answer is guaranteed to
+    /// notify it.
     pub(crate) fn register(&self, pos: u64, blocked: impl Fn(u64) -> bool) -> Register {
-        let seq = &self.desc(pos).seq;
-        // Relaxed: the CAS below re-validates the value; we only read the tag.
-        let mut word = seq.load(Ordering::Relaxed);
-        loop {
-            if !blocked(word) {
-                return Register::Changed;
-            }
-            // SYNC POINT (wait → notify): the CAS and the other side's swap
-            // are RMWs of one location, so exactly one of them sees the
-            // other. Release (and a CAS even when `WAIT` is already set, by
-            // another waiter): whatever the waiter did before registering
-            // (announcing itself as a futex sleeper, registering its eventfd)
-            // happens-before the notifier's Acquire swap reads the bit, so
-            // the notifier sees it. The waiter re-reads with Acquire when it
-            // retries. (In-process parking also relies on event-listener 5
-            // taking its list lock in both `listen` and `notify`.)
-            match seq.compare_exchange(word, word | WAIT, Ordering::Release, Ordering::Relaxed) {
-                Ok(_) => return Register::Parked,
-                Err(now) => word = now,
-            }
+        // SYNC POINT (wait → change): raise, fence, load; pairs with the
+        // fence in `must_notify`. Release: what the waiter did before
+        // (announcing itself as a futex sleeper, registering its eventfd)
+        // is visible to a notifier whose Acquire swap lowers the flag. An
+        // RMW, not a store: another waiter's raise that comes after ours
+        // then continues our release sequence, so a notifier whose swap
+        // reads that later raise still synchronises with us (with plain
+        // stores the model checker finds a lost wake-up there).
+        self.cursors.waiting.fetch_or(1, Ordering::Release);
+        fence(Ordering::SeqCst);
+        // Relaxed: only the state is read; a caller told `Changed` retries
+        // with an Acquire load.
+        if blocked(self.desc(pos).seq.load(Ordering::Relaxed)) {
+            Register::Parked
+        } else {
+            Register::Changed
         }
     }
 

@@ -9,7 +9,7 @@
 mod imp {
     pub(crate) use loom::hint::spin_loop;
     pub(crate) use loom::sync::Mutex;
-    pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
     pub(crate) use loom::thread::yield_now;
     // std's `Arc` (loom's has no `Weak`): loom runs every model thread on one
     // OS thread, so the count needs no modelling; what the `Arc` holds is.
@@ -21,7 +21,7 @@ mod imp {
     #![allow(clippy::disallowed_types)] // the one place that may name them
 
     pub(crate) use std::hint::spin_loop;
-    pub(crate) use std::sync::atomic::Ordering;
+    pub(crate) use std::sync::atomic::{Ordering, fence};
     pub(crate) use std::sync::{Arc, Mutex};
     pub(crate) use std::thread::yield_now;
 

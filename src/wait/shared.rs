@@ -4,21 +4,22 @@
 //!
 //! # Protocol
 //!
-//! Whether anybody waits at all is decided per record by the ring's `WAIT`
-//! bit, as in-process. A side that sees the bit calls [`SharedWake::wake`],
-//! which bumps the channel's epoch word, and only then pays for a system
-//! call: `FUTEX_WAKE` if a blocking waiter announced itself, an eventfd
-//! write if an async waiter registered anywhere.
+//! Whether anybody may sleep is decided by the ring's waiting flag, as
+//! in-process (see the ring's "Wake-ups"). A side that
+//! sees the flag calls [`SharedWake::wake`], which bumps the channel's epoch
+//! word, and only then pays for a system call: `FUTEX_WAKE` if a blocking
+//! waiter announced itself, an eventfd write if an async waiter registered
+//! anywhere.
 //!
 //! A blocking waiter reads the epoch *before* its last look at the ring,
-//! announces itself (the sleeper count) *before* it sets `WAIT`, and then
-//! sleeps only while the epoch still holds the value it read (the kernel
-//! compares and queues under the lock that `FUTEX_WAKE` takes). Setting
-//! `WAIT` is a Release CAS and the notifier's swap that sees it is Acquire,
-//! so a notifier that sees the bit also sees the announcement (or the
-//! eventfd registration, made before the first park): it bumps the epoch
-//! and wakes, and the sleep either finds the epoch moved or is woken. No
-//! ordering stronger than acquire/release is needed; the loom model in
+//! announces itself (the sleeper count) *before* it raises the flag, and
+//! then sleeps only while the epoch still holds the value it read (the
+//! kernel compares and queues under the lock that `FUTEX_WAKE` takes).
+//! Raising the flag is a Release store and the notifier's swap that lowers
+//! it is Acquire, and both sides' fences are sequentially consistent, so a
+//! notifier that sees the flag also sees the announcement (or the eventfd
+//! registration, made before the first park): it bumps the epoch and wakes,
+//! and the sleep either finds the epoch moved or is woken. The loom model in
 //! `ring::tests::loom_shared_wake` checks exactly these steps.
 
 use std::io;
@@ -88,7 +89,7 @@ impl SharedWake {
     }
 
     /// Wakes every waiter of the channel, in every process. Called after an
-    /// Acquire read of a `WAIT` bit (see "Protocol").
+    /// Acquire read of the raised waiting flag (see "Protocol").
     #[cold]
     pub(crate) fn wake(&self) {
         let w = self.words();
@@ -96,7 +97,7 @@ impl SharedWake {
         // compare that follows the wake-up.
         w.epoch.fetch_add(1, Ordering::Relaxed);
         // Relaxed (both): ordered after the announcements by the Acquire
-        // that read `WAIT` (see "Protocol").
+        // that read the flag, and by the fences (see "Protocol").
         if w.sleepers.load(Ordering::Relaxed) != 0 {
             self.futex().wake(u32::MAX);
         }
@@ -113,9 +114,9 @@ impl SharedWake {
         self.words().epoch.load(Ordering::Acquire)
     }
 
-    /// Announces a blocking waiter: before it sets `WAIT`.
+    /// Announces a blocking waiter: before it raises the waiting flag.
     pub(crate) fn announce(&self) {
-        // Relaxed: published by the Release CAS that sets `WAIT`.
+        // Relaxed: published by the Release store that raises the flag.
         self.words().sleepers.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -152,8 +153,8 @@ impl SharedWake {
         let fd = registered.map_err(|_| {
             io::Error::other("the tokio runtime has no IO driver (build it with `enable_io`)")
         })??;
-        // Relaxed: published by the Release CAS that sets `WAIT` at the
-        // first park (see "Protocol").
+        // Relaxed: published by the Release store that raises the waiting
+        // flag at the first park (see "Protocol").
         self.words().async_handles.fetch_add(1, Ordering::Relaxed);
         Ok(AsyncWait { fd, words: self.words })
     }

@@ -1,6 +1,6 @@
 //! The cross-process park/wake protocol of `ipc://` channels
-//! (`wait::shared`), model-checked: the ring's `WAIT` bit decides whether
-//! anybody sleeps; a waiter reads the epoch before its last look and sleeps
+//! (`wait::shared`), model-checked: the ring's waiting flag decides
+//! whether anybody may sleep; a waiter reads the epoch before its last look and sleeps
 //! on it with a futex; a waker bumps the epoch and calls `FUTEX_WAKE` only
 //! if the sleeper count says somebody sleeps.
 //!
@@ -68,7 +68,8 @@ struct Chan {
 
 impl Chan {
     /// The blocking wait of `wait::block` over the futex: `attempt` is
-    /// `Err(pos)` while blocked on `pos`, `register` sets `WAIT` on it.
+    /// `Err(pos)` while blocked on `pos`, `register` raises the waiting flag
+    /// and looks at it once more.
     fn park_until(
         &self,
         mut attempt: impl FnMut() -> Result<(), u64>,
@@ -146,10 +147,11 @@ fn a_parked_producer_is_always_woken_across_processes() {
     });
 }
 
-/// Two consumers park on the same record (the second finds `WAIT` set by
-/// the first); both are woken as the producer commits two records.
+/// Two consumers park on the same record (the second finds the flag
+/// raised by the first); both are woken as the producer commits two
+/// records.
 #[test]
-fn consumers_sharing_a_wait_bit_are_all_woken() {
+fn consumers_sharing_the_waiting_flag_are_all_woken() {
     loom::model(|| {
         let ch = Arc::new(Chan { ring: Ring::new(2).unwrap(), futex: Futex::default() });
         let consumer = |ch: Arc<Chan>| move || ch.take_waiting(true);
