@@ -1,6 +1,6 @@
 //! Deterministic tests of ring internals that need a specific interleaving.
 
-use super::{Alloc, Arena, Ring, Take, round_up};
+use super::{Alloc, Arena, Claim, Register, Ring, Take, round_up};
 
 /// A consumer releasing the oldest record between the arena's `reclaim` and
 /// its claim must not let the claim overwrite that record's extent before it
@@ -43,4 +43,43 @@ fn release_between_reclaim_and_claim_keeps_live_bytes() {
             assert!(e <= ls || s >= le, "new record [{s},{e}) overlaps live [{ls},{le})");
         }
     }
+}
+
+/// A side pays for a wake-up only when somebody asked for one: commits and
+/// releases report "notify" exactly once after a waiter registered (the
+/// flag is lowered then), never without one, and never when the channel
+/// cannot park at all.
+#[test]
+fn notifications_only_after_a_waiter_registered() {
+    let ring = Ring::new(2).unwrap();
+    let claim = |ring: &Ring| match ring.try_claim(false) {
+        Claim::Claimed(pos) => pos,
+        other => panic!("claim: {other:?}"),
+    };
+    // Nobody waits: no notification.
+    let p = claim(&ring);
+    assert!(!ring.commit(p, false, true));
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
+    assert!(!ring.release(0, true));
+
+    // A consumer parks on position 1: the commit there notifies, once.
+    assert_eq!(ring.register_consumer(1), Register::Parked);
+    let p = claim(&ring);
+    assert!(ring.commit(p, false, true));
+    let p = claim(&ring);
+    assert!(!ring.commit(p, false, true), "the flag was lowered by the first notification");
+
+    // A producer parks on the full ring: the release notifies, once.
+    let Claim::Full(blocked) = ring.try_claim(false) else { panic!("the ring must be full") };
+    assert_eq!(ring.register_producer(blocked), Register::Parked);
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 1, aborted: false });
+    assert!(ring.release(1, true));
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 2, aborted: false });
+    assert!(!ring.release(2, true));
+
+    // Registering on a state that already changed answers `Changed`.
+    assert_eq!(ring.register_consumer(2), Register::Changed);
+    // A channel that never parks does not even look at the flag.
+    let p = claim(&ring);
+    assert!(!ring.commit(p, false, false));
 }
