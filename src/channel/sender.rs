@@ -592,7 +592,6 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     pub fn try_send_batch(&mut self, values: &[T]) -> Result<usize, ReserveError> {
         let len = size_of::<T>();
         let mut claims = 0;
-        let mut wake = false;
         for value in values {
             let claimed = match self.local.attempt(&self.shared, P::MULTI_PRODUCER, Self::COPY) {
                 Step::Done(Ok(c)) => c,
@@ -602,12 +601,13 @@ impl<T: Message, P: Pattern> Sender<T, P> {
                 Step::Done(Err(_)) | Step::Wait(_) => break,
             };
             self.copy_in(claimed, value);
-            wake |= self.shared.ring.commit(claimed.pos, false, self.shared.cfg.parks);
+            // No wake-up check per record: one for the batch, below.
+            self.shared.ring.commit(claimed.pos, false, false);
             self.shared.stats.sent(self.shared.variable_len(len), P::MULTI_PRODUCER);
             claims += 1;
         }
         self.local.full_seen = false;
-        if wake {
+        if claims > 0 && self.shared.cfg.parks && self.shared.ring.must_notify_consumers() {
             self.shared.wake();
         }
         Ok(claims)

@@ -421,8 +421,9 @@ impl Shared {
         unsafe { self.region.base().add(offset) }
     }
 
-    /// Wakes every sleeper of both sides. Called only when the ring's
-    /// waiting flag was seen raised, or on close.
+    /// Wakes every sleeper of both sides. Called when one of the ring's
+    /// waiting bits was seen raised, and unconditionally on close, abort of
+    /// an older claim, and corruption.
     #[cold]
     pub(crate) fn wake(&self) {
         self.rx_event.notify(usize::MAX);

@@ -13,9 +13,9 @@
 //! | `2p + 1`      | committed at `p`: a consumer may take it                   |
 //!
 //! A producer claims `p` (advancing `tail`) when the tag is `2p`, writes the
-//! record, and *commits* by swapping in `2p + 1`. A consumer takes `p`
+//! record, and *commits* by storing `2p + 1`. A consumer takes `p`
 //! (advancing `head`) when the tag is `2p + 1`; the record stays committed
-//! while the `Msg` that reads it lives, and *release* swaps in `2(p + cap)`,
+//! while the `Msg` that reads it lives, and *release* stores `2(p + cap)`,
 //! which frees the descriptor for the producer one lap later. Because every
 //! descriptor is released on its own, messages may be dropped in any order.
 //! This is D. Vyukov's bounded queue with the consume split in two (take and
@@ -23,17 +23,30 @@
 //!
 //! # Wake-ups
 //!
-//! A side that wants to sleep raises the ring's `waiting` flag and then
-//! looks at the descriptor it waits for once more; a side that commits or
-//! releases stores the descriptor's new word and then reads the flag. This
-//! is a store→load (Dekker) handshake, so each side puts a sequentially
+//! A side that wants to sleep raises the ring's waiting bit for what it
+//! waits for and then looks at its descriptor once more; a side that commits
+//! or releases stores the descriptor's new word and then reads the bits.
+//! This is a store→load (Dekker) handshake, so each side puts a sequentially
 //! consistent fence between its store and its load: then either the
-//! waiter's last look sees the change, or the changing side sees the flag
-//! and wakes everyone (lowering the flag; a woken waiter that must sleep
-//! again raises it again). A flag left raised by a waiter that did not
-//! sleep after all costs one needless wake-up, nothing else.
+//! waiter's last look sees the change, or the changing side sees the bit
+//! and wakes everyone (lowering the bit; a woken waiter that must sleep
+//! again raises it again).
 //!
-//! A commit or release is so a plain store, a fence and the load of a flag
+//! There are two bits, so that consumers parked on an empty ring are not
+//! woken by every release of a record they hold, nor producers by commits:
+//! a commit looks at [`CONSUMERS_WAIT`], a release at [`PRODUCERS_WAIT`].
+//! Consumers raise the first; producers raise both, since a producer can
+//! also be unblocked by a commit (the overwrite-oldest policy evicts a
+//! record only once it is committed). A bit left raised by a waiter that
+//! did not sleep after all costs one needless wake-up.
+//!
+//! Raising is an RMW, not a store: a raise by another waiter that follows
+//! ours then continues our release sequence, so a notifier whose Acquire
+//! RMW reads the later raise still synchronises with us. (With plain stores
+//! the loom model `consumers_sharing_the_waiting_flag_are_all_woken` finds a
+//! lost wake-up.)
+//!
+//! A commit or release is so a plain store, a fence and the load of a word
 //! that sits, unwritten, in its reader's cache while nobody waits. (An
 //! earlier design set a wait bit on the descriptor itself and committed
 //! with a swap; the swap, a locked instruction on the line the other side
@@ -60,6 +73,11 @@ mod unit_tests;
 
 // Bit 0b01 of a sequence word is reserved (it was a per-descriptor wait
 // flag before layout version 2 of shared rings).
+/// Waiting bit: a consumer may sleep until the next commit.
+pub(crate) const CONSUMERS_WAIT: u64 = 0b01;
+/// Waiting bit: a producer may sleep until the next release (or commit).
+pub(crate) const PRODUCERS_WAIT: u64 = 0b10;
+
 /// Flag (committed state only): the producer aborted this record; consumers
 /// skip it.
 pub(crate) const ABORT: u64 = 0b10;
@@ -138,7 +156,7 @@ impl Desc {
     }
 }
 
-/// The two cursors and the waiting flag, each on its own cache-line pair.
+/// The two cursors and the waiting bits, each on its own cache-line pair.
 #[repr(C)]
 #[derive(Debug)]
 pub(crate) struct Cursors {
@@ -147,9 +165,9 @@ pub(crate) struct Cursors {
     tail: CachePadded<AtomicU64>,
     /// Next position to take. Same rule as `tail`.
     head: CachePadded<AtomicU64>,
-    /// Non-zero while somebody (producer or consumer) may sleep: see
-    /// "Wake-ups". Read by every commit and release, written only by
-    /// waiters and by the wake-ups they ask for.
+    /// [`CONSUMERS_WAIT`] and [`PRODUCERS_WAIT`]: see "Wake-ups". Read by
+    /// every commit and release, written only by waiters and by the
+    /// wake-ups they ask for.
     waiting: CachePadded<AtomicU64>,
 }
 
@@ -198,7 +216,7 @@ pub(crate) enum Take {
 /// Outcome of a wait registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Register {
-    /// The waiting flag is raised: the next state change will notify.
+    /// The waiting bit is raised: the next state change will notify.
     Parked,
     /// The descriptor already changed state: retry instead of sleeping.
     Changed,
@@ -305,7 +323,7 @@ impl Ring {
         let mut pos = self.cursors.tail.load(Ordering::Relaxed);
         loop {
             // SYNC POINT (release → claim): Acquire pairs with the Release
-            // swap in `release`, so the previous lap's reader is done with the
+            // store in `release`, so the previous lap's reader is done with the
             // bytes before we overwrite them.
             let word = self.desc(pos).seq.load(Ordering::Acquire);
             let t = tag(word);
@@ -371,32 +389,42 @@ impl Ring {
 
     /// Producer: publishes (or, with `abort`, withdraws) the record at `pos`.
     ///
-    /// Returns `true` if somebody may sleep and must be notified. With
-    /// `parks == false` (no waiter can ever sleep) nothing is checked.
+    /// Returns `true` if a consumer may sleep and must be notified. With
+    /// `parks == false` nothing is checked: either no waiter can ever sleep,
+    /// or the caller commits a batch and calls
+    /// [`must_notify_consumers`](Self::must_notify_consumers) after the last.
     #[inline]
     pub(crate) fn commit(&self, pos: u64, abort: bool, parks: bool) -> bool {
         let word = committed_word(pos) | if abort { ABORT } else { 0 };
         // SYNC POINT (commit → take): Release publishes the record written
         // since the claim; pairs with the Acquire load in `try_take`.
         self.desc(pos).seq.store(word, Ordering::Release);
-        parks && self.must_notify()
+        parks && self.must_notify_consumers()
     }
 
-    /// The changing side of the wake-up handshake, after its store: whether
-    /// somebody may sleep (the flag is then lowered; the caller wakes
-    /// everyone). See "Wake-ups".
+    /// The committing side of the wake-up handshake, after its store(s):
+    /// whether a consumer may sleep (the bit is then lowered; the caller
+    /// wakes everyone). The fence orders every earlier store of the caller
+    /// before the load, so one call serves a whole batch of commits.
     #[inline]
-    fn must_notify(&self) -> bool {
+    pub(crate) fn must_notify_consumers(&self) -> bool {
+        self.must_notify(CONSUMERS_WAIT)
+    }
+
+    /// The changing side of the wake-up handshake for `bit`; see "Wake-ups".
+    #[inline]
+    fn must_notify(&self, bit: u64) -> bool {
         // SYNC POINT (change → wait): store, fence, load; pairs with the
         // fence in `register`.
         fence(Ordering::SeqCst);
         let waiting = &self.cursors.waiting;
-        // Relaxed: the fence orders the load; the flag's line stays
-        // shared in both caches while nobody waits, so this costs no miss.
-        // Acquire on the swap: the waiters' announcements (sleeper counts,
-        // registrations) made before they raised the flag are visible to
-        // the wake-up that follows.
-        waiting.load(Ordering::Relaxed) != 0 && waiting.swap(0, Ordering::Acquire) != 0
+        // Relaxed: the fence orders the load; the word's line stays shared
+        // in both caches while nobody waits, so this costs no miss.
+        // Acquire on the RMW: the waiters' announcements (sleeper counts,
+        // registrations) made before they raised the bit are visible to the
+        // wake-up that follows.
+        waiting.load(Ordering::Relaxed) & bit != 0
+            && waiting.fetch_and(!bit, Ordering::Acquire) & bit != 0
     }
 
     /// Consumer: takes the next committed record.
@@ -472,7 +500,7 @@ impl Ring {
 
     /// Consumer: gives the descriptor of a taken record back to producers.
     ///
-    /// Returns `true` if somebody may sleep and must be notified.
+    /// Returns `true` if a producer may sleep and must be notified.
     #[inline]
     pub(crate) fn release(&self, pos: u64, parks: bool) -> bool {
         let word = free_word(pos.wrapping_add(self.cap));
@@ -480,25 +508,22 @@ impl Ring {
         // record before the descriptor is handed back; pairs with the
         // Acquire load in `try_claim` (and in `Arena::reclaim`).
         self.desc(pos).seq.store(word, Ordering::Release);
-        parks && self.must_notify()
+        parks && self.must_notify(PRODUCERS_WAIT)
     }
 
-    /// Raises the waiting flag, then looks at the descriptor of `pos` once
+    /// Raises the waiting `bits`, then looks at the descriptor of `pos` once
     /// more: `Parked` if `blocked(word)` still holds.
     ///
     /// Called after the caller registered its listener (or announced its
     /// sleep), so a state change after a `Parked` answer is guaranteed to
     /// notify it.
-    pub(crate) fn register(&self, pos: u64, blocked: impl Fn(u64) -> bool) -> Register {
+    fn register(&self, pos: u64, bits: u64, blocked: impl Fn(u64) -> bool) -> Register {
         // SYNC POINT (wait → change): raise, fence, load; pairs with the
         // fence in `must_notify`. Release: what the waiter did before
         // (announcing itself as a futex sleeper, registering its eventfd)
-        // is visible to a notifier whose Acquire swap lowers the flag. An
-        // RMW, not a store: another waiter's raise that comes after ours
-        // then continues our release sequence, so a notifier whose swap
-        // reads that later raise still synchronises with us (with plain
-        // stores the model checker finds a lost wake-up there).
-        self.cursors.waiting.fetch_or(1, Ordering::Release);
+        // is visible to a notifier whose Acquire RMW lowers the bit. An
+        // RMW, not a store: see "Wake-ups".
+        self.cursors.waiting.fetch_or(bits, Ordering::Release);
         fence(Ordering::SeqCst);
         // Relaxed: only the state is read; a caller told `Changed` retries
         // with an Acquire load.
@@ -511,19 +536,19 @@ impl Ring {
 
     /// Consumer side: parks on `pos` while nothing is committed there.
     pub(crate) fn register_consumer(&self, pos: u64) -> Register {
-        self.register(pos, |w| tag(w) < committed_tag(pos))
+        self.register(pos, CONSUMERS_WAIT, |w| tag(w) < committed_tag(pos))
     }
 
     /// Producer side: parks on `pos` while the previous lap still holds it.
     pub(crate) fn register_producer(&self, pos: u64) -> Register {
-        self.register(pos, |w| tag(w) < free_tag(pos))
+        self.register(pos, CONSUMERS_WAIT | PRODUCERS_WAIT, |w| tag(w) < free_tag(pos))
     }
 
     /// Producer side of a variable-size ring: parks on the oldest record
     /// until it is released (its descriptor becomes free for `pos + cap`).
     pub(crate) fn register_reclaim(&self, pos: u64) -> Register {
         let next = free_tag(pos.wrapping_add(self.cap));
-        self.register(pos, move |w| tag(w) < next)
+        self.register(pos, CONSUMERS_WAIT | PRODUCERS_WAIT, move |w| tag(w) < next)
     }
 
     /// Whether the record at `pos` has been released (its descriptor is free

@@ -45,12 +45,12 @@ fn release_between_reclaim_and_claim_keeps_live_bytes() {
     }
 }
 
-/// A side pays for a wake-up only when somebody asked for one: commits and
-/// releases report "notify" exactly once after a waiter registered (the
-/// flag is lowered then), never without one, and never when the channel
-/// cannot park at all.
+/// A side pays for a wake-up only when somebody asked for one: a commit
+/// reports "notify" once after a consumer registered, a release once after a
+/// producer registered (the bit is lowered then), never without a waiter,
+/// and a release never for a parked consumer (nor a commit for nobody).
 #[test]
-fn notifications_only_after_a_waiter_registered() {
+fn notifications_only_for_the_side_that_waits() {
     let ring = Ring::new(2).unwrap();
     let claim = |ring: &Ring| match ring.try_claim(false) {
         Claim::Claimed(pos) => pos,
@@ -60,14 +60,15 @@ fn notifications_only_after_a_waiter_registered() {
     let p = claim(&ring);
     assert!(!ring.commit(p, false, true));
     assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
-    assert!(!ring.release(0, true));
 
-    // A consumer parks on position 1: the commit there notifies, once.
+    // A consumer parks on position 1. Releasing record 0 does not concern
+    // it; the commit at 1 notifies, once.
     assert_eq!(ring.register_consumer(1), Register::Parked);
+    assert!(!ring.release(0, true), "a release must not wake a parked consumer");
     let p = claim(&ring);
     assert!(ring.commit(p, false, true));
     let p = claim(&ring);
-    assert!(!ring.commit(p, false, true), "the flag was lowered by the first notification");
+    assert!(!ring.commit(p, false, true), "the bit was lowered by the first notification");
 
     // A producer parks on the full ring: the release notifies, once.
     let Claim::Full(blocked) = ring.try_claim(false) else { panic!("the ring must be full") };
@@ -77,9 +78,16 @@ fn notifications_only_after_a_waiter_registered() {
     assert_eq!(ring.try_take(false), Take::Taken { pos: 2, aborted: false });
     assert!(!ring.release(2, true));
 
-    // Registering on a state that already changed answers `Changed`.
+    // Registering on a state that already changed answers `Changed` and
+    // leaves the bit raised: one needless notification, then none.
     assert_eq!(ring.register_consumer(2), Register::Changed);
-    // A channel that never parks does not even look at the flag.
     let p = claim(&ring);
+    assert!(ring.commit(p, false, true));
+    let p = claim(&ring);
+    // A channel that never parks does not even look at the bits.
+    assert_eq!(ring.register_consumer(p + 1), Register::Parked);
     assert!(!ring.commit(p, false, false));
+    // A batch committer asks once, after its last commit.
+    assert!(ring.must_notify_consumers());
+    assert!(!ring.must_notify_consumers());
 }

@@ -5,8 +5,8 @@
 //! busy-spin, spin-then-yield, and spin-then-park (the default). Parking uses
 //! [`event_listener`]: async callers get a future, blocking callers sleep on
 //! the thread. Whether a sleeper may exist is decided through the ring's
-//! waiting flag (see the ring's module docs), so the other side pays for a
-//! notification only when somebody sleeps.
+//! waiting bits (see the ring's module docs), so the other side pays for a
+//! notification only when somebody may sleep.
 //!
 //! # Examples
 //!
@@ -224,7 +224,7 @@ pub(crate) fn block<R>(
         match park {
             Park::Event(event) => {
                 // Park: listen first, then retry, then raise the waiting
-                // flag and look once more, then sleep. A state change after
+                // bit and look once more, then sleep. A state change after
                 // `register` returned `Parked` notifies `event`, and the
                 // listener already exists then, so the wake-up cannot be
                 // lost. On the stack: a blocking wait allocates nothing.
@@ -375,9 +375,9 @@ pub(crate) fn poll<R>(
                 }
             }
         }
-        // Same order as in `block`: register, retry, raise the waiting flag
+        // Same order as in `block`: register, retry, raise the waiting bit
         // and look once more, sleep. A state change that the last look
-        // missed sees the flag and wakes the registration made before it.
+        // missed sees the bit and wakes the registration made before it.
         match &mut waiter {
             Waiter::Event(event, listener) => **listener = Some(event.listen()),
             Waiter::Single(slot, parked) => {
@@ -430,7 +430,7 @@ pub(crate) fn poll<R>(
                     continue;
                 }
                 if let Waiter::Single(..) | Waiter::Shared(..) = waiter {
-                    // Registered, flag raised: the next state change wakes us.
+                    // Registered, bit raised: the next state change wakes us.
                     return Poll::Pending;
                 }
             }

@@ -4,7 +4,7 @@
 //!
 //! # Protocol
 //!
-//! Whether anybody may sleep is decided by the ring's waiting flag, as
+//! Whether anybody may sleep is decided by the ring's waiting bits, as
 //! in-process (see the ring's "Wake-ups"). A side that
 //! sees the flag calls [`SharedWake::wake`], which bumps the channel's epoch
 //! word, and only then pays for a system call: `FUTEX_WAKE` if a blocking
@@ -12,12 +12,13 @@
 //! anywhere.
 //!
 //! A blocking waiter reads the epoch *before* its last look at the ring,
-//! announces itself (the sleeper count) *before* it raises the flag, and
-//! then sleeps only while the epoch still holds the value it read (the
+//! announces itself (the sleeper count) *before* it raises its waiting bit,
+//! and then sleeps only while the epoch still holds the value it read (the
 //! kernel compares and queues under the lock that `FUTEX_WAKE` takes).
-//! Raising the flag is a Release store and the notifier's swap that lowers
+//! Raising the bit is a Release RMW (an RMW so that later raises continue
+//! its release sequence; see the ring) and the notifier's RMW that lowers
 //! it is Acquire, and both sides' fences are sequentially consistent, so a
-//! notifier that sees the flag also sees the announcement (or the eventfd
+//! notifier that sees the bit also sees the announcement (or the eventfd
 //! registration, made before the first park): it bumps the epoch and wakes,
 //! and the sleep either finds the epoch moved or is woken. The loom model in
 //! `ring::tests::loom_shared_wake` checks exactly these steps.
@@ -25,7 +26,9 @@
 use std::io;
 use std::os::fd::OwnedFd;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicU32;
+
+use crate::sync::{Ordering, fence};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -89,15 +92,22 @@ impl SharedWake {
     }
 
     /// Wakes every waiter of the channel, in every process. Called after an
-    /// Acquire read of the raised waiting flag (see "Protocol").
+    /// Acquire read of a raised waiting bit (see "Protocol"), or
+    /// unconditionally (close, corruption, a dead peer's records given
+    /// back).
     #[cold]
     pub(crate) fn wake(&self) {
+        // SYNC POINT (change → wait): the unconditional callers changed
+        // state without the ring's handshake; this fence orders their
+        // stores before the loads of the waiter counts below, as the
+        // ring's fence does for commits and releases.
+        fence(Ordering::SeqCst);
         let w = self.words();
         // Relaxed: the kernel's bucket lock orders this before a sleeper's
         // compare that follows the wake-up.
         w.epoch.fetch_add(1, Ordering::Relaxed);
         // Relaxed (both): ordered after the announcements by the Acquire
-        // that read the flag, and by the fences (see "Protocol").
+        // that read the bit, and by the fences (see "Protocol").
         if w.sleepers.load(Ordering::Relaxed) != 0 {
             self.futex().wake(u32::MAX);
         }
@@ -114,9 +124,9 @@ impl SharedWake {
         self.words().epoch.load(Ordering::Acquire)
     }
 
-    /// Announces a blocking waiter: before it raises the waiting flag.
+    /// Announces a blocking waiter: before it raises its waiting bit.
     pub(crate) fn announce(&self) {
-        // Relaxed: published by the Release store that raises the flag.
+        // Relaxed: published by the Release RMW that raises the bit.
         self.words().sleepers.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -153,8 +163,8 @@ impl SharedWake {
         let fd = registered.map_err(|_| {
             io::Error::other("the tokio runtime has no IO driver (build it with `enable_io`)")
         })??;
-        // Relaxed: published by the Release store that raises the waiting
-        // flag at the first park (see "Protocol").
+        // Relaxed: published by the Release RMW that raises the waiting
+        // bit at the first park (see "Protocol").
         self.words().async_handles.fetch_add(1, Ordering::Relaxed);
         Ok(AsyncWait { fd, words: self.words })
     }

@@ -1,5 +1,5 @@
 //! The cross-process park/wake protocol of `ipc://` channels
-//! (`wait::shared`), model-checked: the ring's waiting flag decides
+//! (`wait::shared`), model-checked: the ring's waiting bits decide
 //! whether anybody may sleep; a waiter reads the epoch before its last look and sleeps
 //! on it with a futex; a waker bumps the epoch and calls `FUTEX_WAKE` only
 //! if the sleeper count says somebody sleeps.
@@ -68,7 +68,7 @@ struct Chan {
 
 impl Chan {
     /// The blocking wait of `wait::block` over the futex: `attempt` is
-    /// `Err(pos)` while blocked on `pos`, `register` raises the waiting flag
+    /// `Err(pos)` while blocked on `pos`, `register` raises the waiting bit
     /// and looks at it once more.
     fn park_until(
         &self,
@@ -147,7 +147,7 @@ fn a_parked_producer_is_always_woken_across_processes() {
     });
 }
 
-/// Two consumers park on the same record (the second finds the flag
+/// Two consumers park on the same record (the second finds the bit
 /// raised by the first); both are woken as the producer commits two
 /// records.
 #[test]

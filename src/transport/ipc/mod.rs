@@ -45,7 +45,7 @@
 //! Blocking waits sleep on a futex word in the shared header, async waits
 //! on the channel's eventfd registered with tokio's reactor (outside a tokio
 //! runtime, async waits poll). Either is woken only when the ring's waiting
-//! flag says somebody may sleep; see `wait::shared`.
+//! bits say somebody may sleep; see `wait::shared`.
 //!
 //! # Crashes
 //!

@@ -31,7 +31,7 @@ use crate::wait::shared::WakeWords;
 /// First bytes of every segment.
 pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 /// Version of this layout; a peer with another one is refused. Version 2:
-/// one waiting flag beside the cursors instead of a wait bit per descriptor.
+/// waiting bits beside the cursors instead of a wait bit per descriptor.
 pub(crate) const LAYOUT_VERSION: u32 = 2;
 
 const PAGE: usize = 4096;
