@@ -41,6 +41,34 @@ fn same_thread(c: &mut Criterion) {
             }
         })
     });
+    g.bench_function("psyne send().await/recv().await, current-thread runtime", |b| {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (mut tx, mut rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
+        b.iter(|| {
+            rt.block_on(async {
+                for i in 0..BURST {
+                    tx.send([i; 8]).await.unwrap();
+                }
+                for _ in 0..BURST {
+                    black_box(rx.recv().await.unwrap()[0]);
+                }
+            })
+        })
+    });
+    g.bench_function("tokio::mpsc send().await/recv().await, current-thread runtime", |b| {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<M>(CAP);
+        b.iter(|| {
+            rt.block_on(async {
+                for i in 0..BURST {
+                    tx.send([i; 8]).await.unwrap();
+                }
+                for _ in 0..BURST {
+                    black_box(rx.recv().await.unwrap()[0]);
+                }
+            })
+        })
+    });
     g.bench_function("rtrb push/pop", |b| {
         let (mut tx, mut rx) = rtrb::RingBuffer::<M>::new(CAP);
         b.iter(|| {
