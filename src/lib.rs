@@ -110,9 +110,9 @@ pub mod transport;
 pub mod wait;
 
 pub use channel::{
-    Backpressure, BuildError, Builder, Mpmc, Mpsc, Msg, MultiConsumer, MultiProducer, Pattern,
-    Receiver, RecvTimeoutError, ReserveError, Scheme, SendError, Sender, SlotMut, Spmc, Spsc,
-    Stats, TryRecvError, Uri, UriError, channel,
+    Backpressure, Batch, BatchIter, BuildError, Builder, Mpmc, Mpsc, Msg, MultiConsumer,
+    MultiProducer, Pattern, Receiver, RecvTimeoutError, ReserveError, Scheme, SendError, Sender,
+    SlotMut, Spmc, Spsc, Stats, TryRecvError, Uri, UriError, channel,
 };
 pub use message::Message;
 pub use transport::{ConnectError, IpcAccess};

@@ -20,12 +20,14 @@ fn auto_traits() {
         Sender<u64, Spsc>, Sender<u64, Mpsc>, Sender<[f32], Spmc>, Sender<[u8], Mpmc>,
         Receiver<u64, Spsc>, Receiver<u64, Mpsc>, Receiver<[f32], Spmc>, Receiver<[u8], Mpmc>,
         Msg<u64>, Msg<[f32]>, SlotMut<'static, u64>, SlotMut<'static, [u8]>,
+        Batch<u64>, BatchIter<'static, u64>,
         Builder<u64>, Builder<[u8], Mpmc>, Stats, Backpressure, WaitStrategy, Uri, Scheme,
         BuildError, ReserveError, SendError<u64>, TryRecvError, RecvTimeoutError,
         ConnectError, UriError,
     );
     stat::<Msg<u64>>();
     stat::<Msg<[u8]>>();
+    stat::<Batch<u64>>();
 }
 
 /// Futures of every async method are `Send`, so they run in `tokio::spawn`.
@@ -39,6 +41,7 @@ fn futures_are_send() {
     is_send(rx.recv());
     let mut v = Vec::new();
     is_send(rx.recv_many(&mut v, 1));
+    is_send(rx.recv_batch(1));
     let (mut tx, _rx) = channel::<[u8]>().bytes(64).spsc().unwrap();
     is_send(tx.reserve_len(1));
     is_send(tx.reserve_bytes(1));

@@ -90,6 +90,11 @@ fn fixed<P: Pattern>() -> (u64, u64) {
             tx.try_send_batch(&[[i; 8]; 32]).unwrap();
             rx.try_recv_many(&mut batch, 64);
             batch.clear();
+            tx.try_send_batch(&[[i; 8]; 32]).unwrap();
+            let run = rx.try_recv_batch(64).unwrap();
+            assert_eq!(run.iter().filter(|m| m[0] == i).count(), run.len());
+            drop(run);
+            while rx.try_recv_batch(64).is_ok() {}
         }
     };
     // Warm up with the very same steps: the runtime's thread-local state is

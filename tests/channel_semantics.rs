@@ -3,6 +3,8 @@
 mod common;
 
 use common::pair;
+use std::time::Duration;
+
 use psyne::{Backpressure, Pattern, ReserveError, SendError, TryRecvError};
 
 for_each_pattern!(
@@ -18,6 +20,7 @@ for_each_pattern!(
     overwrite_oldest_waits_when_everything_is_held,
     stats_track_the_channel,
     batch_send_and_receive,
+    batch_receive_runs,
 );
 
 fn fifo_then_end_after_senders_drop<P: Pattern>() {
@@ -224,6 +227,116 @@ fn batch_send_and_receive<P: Pattern>() {
         let (all, ()) = tokio::join!(consumer, producer);
         assert_eq!(all, values[8..]);
     });
+}
+
+/// `recv_batch` and friends: runs in order across the ring's wrap, limits,
+/// errors, release on drop, and a parked sender woken by a batch dropped on
+/// another thread.
+fn batch_receive_runs<P: Pattern>() {
+    let (mut tx, mut rx) = pair::<P>(8);
+    assert_eq!(rx.try_recv_batch(4).unwrap_err(), TryRecvError::Empty);
+    let mut next = 0u64;
+    let mut expect = 0u64;
+    for limit in [1, 3, 8, 0, 5, 100, 2, 7] {
+        while tx.try_send(next).is_ok() {
+            next += 1;
+        }
+        let batch = rx.try_recv_batch(limit).unwrap();
+        assert_eq!(batch.len(), limit.clamp(1, 8), "limit {limit}");
+        for (i, m) in batch.iter().enumerate() {
+            assert_eq!(*m, expect + i as u64);
+        }
+        assert_eq!(batch.get(batch.len()), None);
+        expect += batch.len() as u64;
+        drop(batch);
+        // Drain the rest one by one, so the next round starts elsewhere in
+        // the ring (wrap-around).
+        while let Ok(m) = rx.try_recv() {
+            assert_eq!(*m, expect);
+            expect += 1;
+        }
+    }
+    assert_eq!(tx.stats().received, expect);
+    assert_eq!(rx.stats().depth, 0);
+
+    // A batch sent to another thread releases its records there; a sender
+    // parked on the full ring wakes.
+    while tx.try_send(7).is_ok() {}
+    let batch = rx.try_recv_batch(8).unwrap();
+    assert_eq!(batch.len(), 8);
+    let sender = std::thread::spawn(move || {
+        tx.send_blocking(8).unwrap();
+        tx
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    std::thread::spawn(move || drop(batch)).join().unwrap();
+    let tx = sender.join().unwrap();
+    assert_eq!(*rx.recv_timeout(Duration::from_secs(5)).expect("the sent record"), 8);
+    drop(tx);
+    assert!(rx.recv_batch_blocking(4).is_none());
+}
+
+/// Batch sends under each backpressure policy, blocking and async: wait
+/// for room, fail fast, or drop (and count) what does not fit.
+#[test]
+fn batch_sends_follow_the_backpressure_policy() {
+    use futures::executor::block_on;
+    for blocking in [true, false] {
+        let send = move |tx: &mut psyne::Sender<u64>, v: &[u64]| {
+            if blocking { tx.send_batch_blocking(v) } else { block_on(tx.send_batch(v)) }
+        };
+        let build = |policy| psyne::channel::<u64>().capacity(4).backpressure(policy).spsc();
+        let (mut tx, mut rx) = build(Backpressure::FailFast).unwrap();
+        assert_eq!(send(&mut tx, &[1, 2, 3, 4, 5, 6]), Err(ReserveError::Full));
+        assert_eq!(rx.try_recv_batch(8).unwrap().len(), 4);
+
+        let (mut tx, mut rx) = build(Backpressure::DropNewest).unwrap();
+        assert_eq!(send(&mut tx, &[1, 2, 3, 4, 5, 6]), Ok(()));
+        assert_eq!(tx.stats().dropped, 2);
+        assert_eq!(rx.try_recv_batch(8).unwrap().iter().copied().collect::<Vec<_>>(), [1, 2, 3, 4]);
+
+        let (mut tx, mut rx) = build(Backpressure::Wait).unwrap();
+        let sender = std::thread::spawn(move || send(&mut tx, &(0..100).collect::<Vec<_>>()));
+        let mut got = Vec::new();
+        while let Some(batch) = rx.recv_batch_blocking(3) {
+            got.extend(batch.iter().copied());
+        }
+        sender.join().unwrap().unwrap();
+        assert_eq!(got, (0..100).collect::<Vec<_>>());
+    }
+}
+
+/// An aborted record (a reservation dropped while a later one was
+/// committed) ends a batch; the next receive skips it.
+#[test]
+fn an_aborted_record_ends_a_batch() {
+    let (mut tx, mut rx) = pair::<psyne::Mpsc>(8);
+    let mut tx2 = tx.clone();
+    tx.try_send(1).unwrap();
+    let aborted = tx.try_reserve().unwrap();
+    let mut later = tx2.try_reserve().unwrap();
+    *later = 3;
+    later.commit();
+    drop(aborted);
+    tx.try_send(4).unwrap();
+    let batch = rx.try_recv_batch(8).unwrap();
+    assert_eq!(batch.iter().copied().collect::<Vec<_>>(), [1]);
+    drop(batch);
+    let batch = rx.try_recv_batch(8).unwrap();
+    assert_eq!(batch.iter().copied().collect::<Vec<_>>(), [3, 4]);
+    assert_eq!(tx.stats().aborted, 1);
+}
+
+/// Batches of a ring sized in bytes hold one record each (their records are
+/// found through descriptors, not by position).
+#[test]
+fn batches_of_a_byte_sized_ring_hold_one_record() {
+    let (mut tx, mut rx) = psyne::channel::<u64>().bytes(1024).spsc().unwrap();
+    tx.try_send_batch(&[5, 6, 7]).unwrap();
+    for v in [5, 6, 7] {
+        let batch = rx.try_recv_batch(8).unwrap();
+        assert_eq!((batch.len(), batch.get(0)), (1, Some(&v)));
+    }
 }
 
 #[test]

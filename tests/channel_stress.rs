@@ -17,7 +17,7 @@ use psyne::{Msg, Pattern, Receiver, Sender, TryRecvError};
 
 const PER_PRODUCER: u64 = if cfg!(miri) { 100 } else { 20_000 };
 
-for_each_pattern!(threads, tokio_tasks);
+for_each_pattern!(threads, tokio_tasks, batches);
 
 /// `(producer << 32) | sequence`.
 fn tag(producer: u64, seq: u64) -> u64 {
@@ -160,6 +160,58 @@ fn tokio_tasks<P: Pattern>() {
             seen.push(c.await.unwrap());
         }
         verify(producers, seen);
+    });
+}
+
+/// Consumers receive in runs (`recv_batch` / `recv_batch_blocking`, limits
+/// 1..=16) while producers send one by one and in batches (`send_batch`,
+/// `send_batch_blocking`): every message once, in order per producer.
+fn batches<P: Pattern>() {
+    let (txs, rxs) = handles::<P>();
+    let producers = txs.len();
+    std::thread::scope(|s| {
+        for (p, mut tx) in txs.into_iter().enumerate() {
+            s.spawn(move || {
+                let mut i = 0;
+                while i < PER_PRODUCER {
+                    if i % 5 == 0 && i + 4 <= PER_PRODUCER {
+                        let run: Vec<u64> = (i..i + 4).map(|j| tag(p as u64, j)).collect();
+                        if p % 2 == 0 {
+                            tx.send_batch_blocking(&run).unwrap();
+                        } else {
+                            block_on(tx.send_batch(&run)).unwrap();
+                        }
+                        i += 4;
+                    } else {
+                        tx.send_blocking(tag(p as u64, i)).unwrap();
+                        i += 1;
+                    }
+                }
+            });
+        }
+        let consumers: Vec<_> = rxs
+            .into_iter()
+            .enumerate()
+            .map(|(c, mut rx)| {
+                s.spawn(move || {
+                    let mut seen = Vec::new();
+                    let mut limit = c + 1;
+                    loop {
+                        limit = limit % 16 + 1;
+                        let batch = if c % 2 == 0 {
+                            rx.recv_batch_blocking(limit)
+                        } else {
+                            block_on(rx.recv_batch(limit))
+                        };
+                        let Some(batch) = batch else { break };
+                        assert!((1..=limit).contains(&batch.len()));
+                        seen.extend(batch.iter().copied());
+                    }
+                    seen
+                })
+            })
+            .collect();
+        verify(producers, consumers.into_iter().map(|h| h.join().unwrap()).collect());
     });
 }
 

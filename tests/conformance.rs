@@ -93,6 +93,29 @@ fn fifo_then_end<S: Substrate, P: Pattern>() {
     assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Closed);
 }
 
+/// Receives in runs (`recv_batch_blocking`) while a thread sends 0..n: in
+/// order, nothing lost; dropping each run frees its records for the sender;
+/// then the channel ends.
+fn batches_in_order<S: Substrate, P: Pattern>() {
+    let (mut tx, mut rx) = S::fixed::<P>(8);
+    let n = 2000;
+    let sender = std::thread::spawn(move || {
+        for i in 0..n {
+            tx.send_blocking(i).unwrap();
+        }
+    });
+    let (mut next, mut limit) = (0, 0);
+    while let Some(batch) = rx.recv_batch_blocking(limit % 9 + 1) {
+        for m in &batch {
+            assert_eq!(*m, next);
+            next += 1;
+        }
+        limit += 1;
+    }
+    sender.join().unwrap();
+    assert_eq!(next, n, "every message once");
+}
+
 /// Once every receiver is gone, sends fail and give the value back.
 fn sends_fail_without_receivers<S: Substrate, P: Pattern>() {
     let (mut tx, rx) = S::fixed::<P>(4);
@@ -308,6 +331,7 @@ macro_rules! substrates {
     ($($module:ident = $sub:ident),*) => {$(
         suite!($module = $sub:
             fifo_then_end,
+            batches_in_order,
             sends_fail_without_receivers,
             aborted_reservations_vanish,
             release_in_any_order,

@@ -247,7 +247,7 @@ fn async_spsc(cfg: &Cfg) {
             }),
         ),
         (
-            "psyne batched (64)",
+            "psyne batched (send_batch / recv_batch, 64)",
             Box::new(|| {
                 let (mut tx, mut rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
                 rt.block_on(async move {
@@ -266,10 +266,10 @@ fn async_spsc(cfg: &Cfg) {
                     });
                     let c = tokio::spawn(async move {
                         let (mut sum, mut got) = (0u64, 0u64);
-                        let mut buf = Vec::with_capacity(64);
                         while got < n {
-                            got += rx.recv_many(&mut buf, 64).await as u64;
-                            sum = buf.drain(..).fold(sum, |s, m| s.wrapping_add(m[0]));
+                            let batch = rx.recv_batch(64).await.unwrap();
+                            got += batch.len() as u64;
+                            sum = batch.iter().fold(sum, |s, m| s.wrapping_add(m[0]));
                         }
                         sum
                     });

@@ -29,7 +29,7 @@ mod uri;
 
 pub use builder::{Builder, channel};
 pub use error::{BuildError, RecvTimeoutError, ReserveError, SendError, TryRecvError};
-pub use msg::{Msg, SlotMut};
+pub use msg::{Batch, BatchIter, Msg, SlotMut};
 pub use receiver::Receiver;
 pub use sender::Sender;
 pub use stats::Stats;

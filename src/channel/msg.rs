@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
-use crate::channel::shared::Shared;
+use crate::channel::shared::{RecordLayout, Shared};
 use crate::message::{self, Message};
 use crate::ring::Arena;
 use crate::sync::Arc;
@@ -233,6 +233,16 @@ impl<T: Message + ?Sized> Msg<T> {
     pub fn into_bytes(self) -> bytes::Bytes {
         bytes::Bytes::from_owner(self)
     }
+
+    /// Takes the message apart without releasing its record: the caller now
+    /// owns the record (and the `Arc` that keeps its memory).
+    fn into_parts(self) -> (Arc<Shared>, u64, usize, usize, usize) {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so moving `shared`
+        // out of it leaves no second owner of the `Arc`.
+        let shared = unsafe { std::ptr::read(&this.shared) };
+        (shared, this.pos, this.offset, this.len, this.elems)
+    }
 }
 
 impl<T: Message + ?Sized> AsRef<[u8]> for Msg<T> {
@@ -260,5 +270,208 @@ impl<T: Message + ?Sized> Drop for Msg<T> {
 impl<T: Message + ?Sized + fmt::Debug> fmt::Debug for Msg<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Msg").field(&&**self).finish()
+    }
+}
+
+/// Several messages received in one run, read in place like [`Msg`]s and
+/// released together when the batch is dropped: one reference count and one
+/// wake-up check for the whole run instead of one per message.
+///
+/// From [`Receiver::recv_batch`](crate::Receiver::recv_batch),
+/// [`try_recv_batch`](crate::Receiver::try_recv_batch) and
+/// [`recv_batch_blocking`](crate::Receiver::recv_batch_blocking). A batch
+/// holds consecutive records of the ring (of a fixed-size ring; a ring sized
+/// in bytes gives batches of one), is `Send + 'static` like `Msg`, and
+/// holding it holds every record in it (see [`Msg`], "Holding messages").
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = psyne::channel::<u32>().capacity(8).spsc()?;
+/// tx.try_send_batch(&[1, 2, 3])?;
+/// let batch = rx.try_recv_batch(8)?;
+/// assert_eq!(batch.len(), 3);
+/// assert_eq!(batch.iter().copied().collect::<Vec<_>>(), [1, 2, 3]);
+/// assert_eq!(batch.get(1), Some(&2));
+/// drop(batch); // frees all three records
+/// assert_eq!(tx.stats().depth, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Batch<T: Message> {
+    shared: Arc<Shared>,
+    /// Position of the first record.
+    start: u64,
+    /// Records in the run, at least one.
+    count: u64,
+    /// Where the first record is (the only one in a ring sized in bytes,
+    /// whose records are found through their descriptors).
+    first: usize,
+    /// Payload length of the first record.
+    first_len: usize,
+    _marker: PhantomData<fn() -> *const T>,
+}
+
+impl<T: Message> Batch<T> {
+    /// A batch that starts with `first` and takes up to `limit - 1` more
+    /// records that are committed now, right behind it.
+    pub(crate) fn extend(first: Msg<T>, limit: usize) -> Self {
+        let (shared, start, first, first_len, _) = first.into_parts();
+        let mut count = 1u64;
+        if matches!(shared.layout, RecordLayout::Fixed { .. }) {
+            let multi = shared.cfg.take_multi;
+            let owner = shared.owner();
+            while count < limit as u64 {
+                let pos = start.wrapping_add(count);
+                if !shared.ring.try_take_next(pos, multi) {
+                    break;
+                }
+                if let Some(owner) = owner {
+                    shared.ring.set_owner(pos, owner, false);
+                }
+                shared.stats.received(None, shared.cfg.multi_consumer);
+                count += 1;
+            }
+        }
+        Self { shared, start, count, first, first_len, _marker: PhantomData }
+    }
+
+    /// How many messages the batch holds (at least one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u8>().capacity(4).spsc()?;
+    /// tx.try_send_batch(&[7, 8])?;
+    /// assert_eq!(rx.try_recv_batch(1)?.len(), 1);
+    /// assert_eq!(rx.try_recv_batch(4)?.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Always `false`: a batch holds at least one message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u8>().capacity(4).spsc()?;
+    /// tx.try_send(1)?;
+    /// assert!(!rx.try_recv_batch(4)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The `i`-th message, in place; `None` past the end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(4).spsc()?;
+    /// tx.try_send_batch(&[10, 20])?;
+    /// let batch = rx.try_recv_batch(4)?;
+    /// assert_eq!((batch.get(0), batch.get(1), batch.get(2)), (Some(&10), Some(&20), None));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&T> {
+        if i as u64 >= self.count {
+            return None;
+        }
+        let (offset, len) = match self.shared.layout {
+            RecordLayout::Fixed { size, .. } => {
+                (self.shared.record_offset(self.start.wrapping_add(i as u64), 0), size)
+            }
+            RecordLayout::Variable { .. } => (self.first, self.first_len),
+        };
+        let ptr = self.shared.record_ptr(offset);
+        // SAFETY: record `start + i` belongs to this batch: it was taken
+        // committed, so `[offset, offset + len)` is inside the region,
+        // initialised, and written by nobody until `drop` releases it; the
+        // region lives as long as `shared`.
+        let bytes = unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) };
+        Some(message::record(bytes, 0))
+    }
+
+    /// The messages in order, in place.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u16>().capacity(4).spsc()?;
+    /// tx.try_send_batch(&[1, 2, 3])?;
+    /// let sum: u16 = rx.try_recv_batch(4)?.iter().sum();
+    /// assert_eq!(sum, 6);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn iter(&self) -> BatchIter<'_, T> {
+        BatchIter { batch: self, next: 0 }
+    }
+}
+
+/// The messages of a [`Batch`], in order; from [`Batch::iter`].
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = psyne::channel::<u8>().capacity(4).spsc()?;
+/// tx.try_send_batch(&[1, 2])?;
+/// let batch = rx.try_recv_batch(4)?;
+/// let mut it: psyne::BatchIter<'_, u8> = batch.iter();
+/// assert_eq!(it.len(), 2);
+/// assert_eq!(it.next(), Some(&1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct BatchIter<'a, T: Message> {
+    batch: &'a Batch<T>,
+    next: usize,
+}
+
+impl<'a, T: Message> Iterator for BatchIter<'a, T> {
+    type Item = &'a T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        let item = self.batch.get(self.next)?;
+        self.next += 1;
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.batch.len() - self.next;
+        (left, Some(left))
+    }
+}
+
+impl<T: Message> ExactSizeIterator for BatchIter<'_, T> {}
+
+impl<T: Message> fmt::Debug for BatchIter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchIter").field("left", &(self.batch.len() - self.next)).finish()
+    }
+}
+
+impl<'a, T: Message> IntoIterator for &'a Batch<T> {
+    type Item = &'a T;
+    type IntoIter = BatchIter<'a, T>;
+
+    fn into_iter(self) -> BatchIter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<T: Message> Drop for Batch<T> {
+    fn drop(&mut self) {
+        self.shared.release_run(self.start, self.count);
+    }
+}
+
+impl<T: Message + fmt::Debug> fmt::Debug for Batch<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }

@@ -8,7 +8,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::channel::shared::{AsyncWaits, RecordLayout, Shared};
-use crate::channel::{Msg, MultiConsumer, Pattern, RecvTimeoutError, Spsc, Stats, TryRecvError};
+use crate::channel::{
+    Batch, Msg, MultiConsumer, Pattern, RecvTimeoutError, Spsc, Stats, TryRecvError,
+};
 use crate::message::{self, Message};
 use crate::ring::{PAYLOAD_ALIGN, Take};
 use crate::sync::Arc;
@@ -398,6 +400,79 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// ```
     pub fn uri(&self) -> Option<&str> {
         self.shared.cfg.uri.as_deref()
+    }
+}
+
+/// Receiving in runs: one reference count and one wake-up check per run
+/// instead of per message (messages of a known size).
+impl<T: Message, P: Pattern> Receiver<T, P> {
+    /// Receives the next message and up to `limit - 1` more that are
+    /// committed right behind it, as one [`Batch`]; waits for the first.
+    /// `None` once every sender is gone and every committed message was
+    /// received. A `limit` of 0 counts as 1.
+    ///
+    /// Cheaper per message than [`recv_many`](Self::recv_many), whose
+    /// [`Msg`]s each hold a reference count and are released one by one.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, no message
+    /// was taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(64).spsc()?;
+    /// tokio::spawn(async move { tx.send_batch(&[1, 2, 3, 4]).await });
+    /// let mut sum = 0;
+    /// while let Some(batch) = rx.recv_batch(16).await {
+    ///     sum += batch.iter().sum::<u64>();
+    /// }
+    /// assert_eq!(sum, 10);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv_batch(&mut self, limit: usize) -> Option<Batch<T>> {
+        let first = self.recv().await?;
+        Some(Batch::extend(first, limit))
+    }
+
+    /// Receives a [`Batch`] of up to `limit` messages that are ready now.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_recv`](Self::try_recv): [`TryRecvError::Empty`] if none is
+    /// ready, [`TryRecvError::Closed`] once closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u32>().capacity(8).spsc()?;
+    /// assert!(rx.try_recv_batch(8).is_err());
+    /// tx.try_send_batch(&[5, 6])?;
+    /// assert_eq!(rx.try_recv_batch(8)?.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_recv_batch(&mut self, limit: usize) -> Result<Batch<T>, TryRecvError> {
+        Ok(Batch::extend(self.try_recv()?, limit))
+    }
+
+    /// Receives a [`Batch`] of up to `limit` messages, blocking the thread
+    /// for the first. `None` once closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// std::thread::spawn(move || tx.send_blocking(9));
+    /// let batch = rx.recv_batch_blocking(8).unwrap();
+    /// assert_eq!(batch.get(0), Some(&9));
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn recv_batch_blocking(&mut self, limit: usize) -> Option<Batch<T>> {
+        Some(Batch::extend(self.recv_blocking()?, limit))
     }
 }
 

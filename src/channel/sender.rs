@@ -591,8 +591,8 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// ```
     pub fn try_send_batch(&mut self, values: &[T]) -> Result<usize, ReserveError> {
         let len = size_of::<T>();
-        let mut claims = 0;
-        for value in values {
+        let mut claims = self.send_run_fast(values);
+        for value in &values[claims..] {
             let claimed = match self.local.attempt(&self.shared, P::MULTI_PRODUCER, Self::COPY) {
                 Step::Done(Ok(c)) => c,
                 Step::Done(Err(ReserveError::Closed)) if claims == 0 => {
@@ -611,6 +611,40 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             self.shared.wake();
         }
         Ok(claims)
+    }
+
+    /// The fast path of [`try_send_batch`](Self::try_send_batch) for a
+    /// fixed-size ring that is open and sound: claims, writes and commits
+    /// (without a wake-up check) as many leading values as fit, like
+    /// `send_fast` for each. Returns how many; the general loop does the
+    /// rest, or finds out why nothing fits.
+    fn send_run_fast(&mut self, values: &[T]) -> usize {
+        let shared = &*self.shared;
+        let RecordLayout::Fixed { stride, .. } = shared.layout else {
+            return 0;
+        };
+        if shared.receivers_closed() || shared.is_corrupted() {
+            return 0;
+        }
+        let owner = shared.owner();
+        let mut sent = 0;
+        for value in values {
+            let Claim::Claimed(pos) = shared.ring.try_claim(P::MULTI_PRODUCER) else { break };
+            if let Some(owner) = owner {
+                shared.ring.set_owner(pos, owner, true);
+            }
+            let dst = shared.record_ptr(shared.ring.index(pos) * stride).cast::<T>();
+            // SAFETY: as in `write_at`: the claimed record, inside the
+            // region, this sender's alone until the commit below, aligned
+            // for `T`, and not overlapping the caller's `value`. A bitwise
+            // copy, as `copy_in` makes: `T: IntoBytes` has no padding, so
+            // every byte of the record is initialised.
+            unsafe { dst.as_ptr().copy_from_nonoverlapping(value, 1) };
+            shared.ring.commit(pos, false, false);
+            shared.stats.sent(None, P::MULTI_PRODUCER);
+            sent += 1;
+        }
+        sent
     }
 
     /// Sends every value of `values` in order, committing each run that fits
@@ -643,24 +677,74 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         while !values.is_empty() {
             let sent = self.try_send_batch(values)?;
             if sent == 0 {
-                match self.shared.cfg.backpressure {
-                    Backpressure::FailFast => return Err(ReserveError::Full),
-                    Backpressure::DropNewest => {
-                        values.iter().for_each(|_| self.shared.stats.dropped());
-                        return Ok(());
-                    }
-                    Backpressure::Wait | Backpressure::OverwriteOldest => {}
+                if let Some(end) = self.batch_blocked(values) {
+                    return end;
                 }
                 // Wait for room, then use the claim for the next value.
                 self.begin();
                 let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY)).await?;
-                self.copy_in(claimed, &values[0]);
-                self.shared.publish(claimed.pos, claimed.len, false);
-                values = &values[1..];
+                values = self.send_first(claimed, values);
             }
             values = &values[sent..];
         }
         Ok(())
+    }
+
+    /// Sends every value of `values` in order like
+    /// [`send_batch`](Self::send_batch), blocking the thread while the
+    /// channel is full.
+    ///
+    /// # Errors
+    ///
+    /// As [`send_batch`](Self::send_batch).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u32>().capacity(2).spsc()?;
+    /// let t = std::thread::spawn(move || tx.send_batch_blocking(&[1, 2, 3, 4, 5]));
+    /// let mut got = Vec::new();
+    /// while let Some(batch) = rx.recv_batch_blocking(8) {
+    ///     got.extend(batch.iter().copied());
+    /// }
+    /// t.join().unwrap()?;
+    /// assert_eq!(got, [1, 2, 3, 4, 5]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_batch_blocking(&mut self, mut values: &[T]) -> Result<(), ReserveError> {
+        while !values.is_empty() {
+            let sent = self.try_send_batch(values)?;
+            if sent == 0 {
+                if let Some(end) = self.batch_blocked(values) {
+                    return end;
+                }
+                // Wait for room, then use the claim for the next value.
+                let claimed = self.claim_blocking(Self::COPY)?;
+                values = self.send_first(claimed, values);
+            }
+            values = &values[sent..];
+        }
+        Ok(())
+    }
+
+    /// What a batch send does when nothing of `values` fits: `Some` ends it
+    /// (the fail-fast and drop-newest policies), `None` waits for room.
+    fn batch_blocked(&self, values: &[T]) -> Option<Result<(), ReserveError>> {
+        match self.shared.cfg.backpressure {
+            Backpressure::FailFast => Some(Err(ReserveError::Full)),
+            Backpressure::DropNewest => {
+                values.iter().for_each(|_| self.shared.stats.dropped());
+                Some(Ok(()))
+            }
+            Backpressure::Wait | Backpressure::OverwriteOldest => None,
+        }
+    }
+
+    /// Sends `values[0]` into `claimed` (made after a wait); the rest.
+    fn send_first<'v>(&mut self, claimed: Claimed, values: &'v [T]) -> &'v [T] {
+        self.copy_in(claimed, &values[0]);
+        self.shared.publish(claimed.pos, claimed.len, false);
+        &values[1..]
     }
 
     /// Waits until a record can be reserved and keeps it for the next

@@ -514,6 +514,17 @@ impl Shared {
         self.fixed_size().is_none().then_some(len)
     }
 
+    /// Consumer: hands the taken records `start..start + n` back, with one
+    /// wake-up check for all of them.
+    pub(crate) fn release_run(&self, start: u64, n: u64) {
+        for i in 0..n {
+            self.ring.release(start.wrapping_add(i), false);
+        }
+        if self.cfg.parks && self.ring.must_notify_producers() {
+            self.wake();
+        }
+    }
+
     /// Consumer: hands a taken record's space back.
     #[inline]
     pub(crate) fn release(&self, pos: u64) {

@@ -411,6 +411,14 @@ impl Ring {
         self.must_notify(CONSUMERS_WAIT)
     }
 
+    /// The releasing side of the wake-up handshake, after its store(s): as
+    /// [`must_notify_consumers`](Self::must_notify_consumers), for a run of
+    /// releases made with `parks == false`.
+    #[inline]
+    pub(crate) fn must_notify_producers(&self) -> bool {
+        self.must_notify(PRODUCERS_WAIT)
+    }
+
     /// The changing side of the wake-up handshake for `bit`; see "Wake-ups".
     #[inline]
     fn must_notify(&self, bit: u64) -> bool {
@@ -480,6 +488,33 @@ impl Ring {
         }
     }
 
+    /// Consumer: takes the record at `pos`, the one right after the caller's
+    /// last take, if it is committed and not aborted (a receive of several
+    /// records in one run). `false`, having taken nothing, otherwise; the
+    /// caller then ends its run.
+    ///
+    /// With `multi == false` the caller is the only consumer (and `head` is
+    /// `pos`); otherwise `head` must still be `pos`, checked by CAS.
+    #[inline]
+    pub(crate) fn try_take_next(&self, pos: u64, multi: bool) -> bool {
+        // SYNC POINT (commit → take): as in `try_take`.
+        let word = self.desc(pos).seq.load(Ordering::Acquire);
+        if tag(word) != committed_tag(pos) || word & ABORT != 0 {
+            return false;
+        }
+        if multi {
+            // Relaxed: as in `try_take`; fails if another consumer took it.
+            self.cursors
+                .head
+                .compare_exchange(pos, next(pos), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        } else {
+            // Relaxed: read by stats and by this consumer only.
+            self.cursors.head.store(next(pos), Ordering::Relaxed);
+            true
+        }
+    }
+
     /// Takes the record at exactly `pos` if it is committed and nobody has
     /// taken it yet (the overwrite-oldest producer evicting the record that
     /// blocks it). Returns whether it was aborted, or `None` if it could not
@@ -508,7 +543,7 @@ impl Ring {
         // record before the descriptor is handed back; pairs with the
         // Acquire load in `try_claim` (and in `Arena::reclaim`).
         self.desc(pos).seq.store(word, Ordering::Release);
-        parks && self.must_notify(PRODUCERS_WAIT)
+        parks && self.must_notify_producers()
     }
 
     /// Raises the waiting `bits`, then looks at the descriptor of `pos` once

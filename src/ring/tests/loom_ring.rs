@@ -203,6 +203,31 @@ fn aborted_records_are_skipped_and_reclaimed() {
     });
 }
 
+/// A consumer's try-then-park: `(took a record, parked)`.
+fn take_or_park(ch: &Chan) -> (bool, bool) {
+    match ch.ring.try_take(false) {
+        Take::Taken { .. } => (true, false),
+        Take::Empty(pos) => match ch.ring.register_consumer(pos) {
+            Register::Parked => (false, true),
+            // The state changed: the record is there now.
+            Register::Changed => (matches!(ch.ring.try_take(false), Take::Taken { .. }), false),
+        },
+        Take::Corrupt => panic!("an honest ring read as corrupt"),
+    }
+}
+
+/// A producer's try-then-park: `(claimed a position, parked)`.
+fn claim_or_park(ch: &Chan) -> (bool, bool) {
+    match ch.ring.try_claim(false) {
+        Claim::Claimed(_) => (true, false),
+        Claim::Full(pos) => match ch.ring.register_producer(pos) {
+            Register::Parked => (false, true),
+            Register::Changed => (matches!(ch.ring.try_claim(false), Claim::Claimed(_)), false),
+        },
+        Claim::Corrupt => panic!("an honest ring read as corrupt"),
+    }
+}
+
 /// A consumer that parks is always notified by the commit it waits for.
 #[test]
 fn consumer_wakeup_is_never_lost() {
@@ -210,15 +235,7 @@ fn consumer_wakeup_is_never_lost() {
         let ch = Chan::new(1);
         let p = ch.clone();
         let producer = thread::spawn(move || p.send(false, 7, false));
-        let (got, parked) = match ch.ring.try_take(false) {
-            Take::Taken { .. } => (true, false),
-            Take::Empty(pos) => match ch.ring.register_consumer(pos) {
-                Register::Parked => (false, true),
-                // The state changed: the record is there now.
-                Register::Changed => (matches!(ch.ring.try_take(false), Take::Taken { .. }), false),
-            },
-            Take::Corrupt => panic!("an honest ring read as corrupt"),
-        };
+        let (got, parked) = take_or_park(&ch);
         let woke = producer.join().unwrap();
         assert!(got || (parked && woke), "lost wake-up: got={got} parked={parked} woke={woke}");
     });
@@ -233,16 +250,48 @@ fn producer_wakeup_is_never_lost() {
         let Some((pos, _)) = ch.try_take(false) else { panic!("record missing") };
         let c = ch.clone();
         let releaser = thread::spawn(move || c.ring.release(pos, true));
-        let (claimed, parked) = match ch.ring.try_claim(false) {
-            Claim::Claimed(_) => (true, false),
-            Claim::Full(pos) => match ch.ring.register_producer(pos) {
-                Register::Parked => (false, true),
-                Register::Changed => (matches!(ch.ring.try_claim(false), Claim::Claimed(_)), false),
-            },
-            Claim::Corrupt => panic!("an honest ring read as corrupt"),
-        };
+        let (claimed, parked) = claim_or_park(&ch);
         let woke = releaser.join().unwrap();
         assert!(claimed || (parked && woke), "lost wake-up: claimed={claimed} parked={parked}");
+    });
+}
+
+/// Runs of commits and releases with one wake-up check each (`send_batch`,
+/// `Batch` drop): a producer parked on a full two-slot ring is woken by a
+/// consumer that takes both records as a run and releases them with plain
+/// stores and one check, and a consumer parked on the empty ring is woken
+/// by a producer that commits two records the same way.
+#[test]
+fn runs_with_one_check_never_lose_a_wakeup() {
+    loom::model(|| {
+        let ch = Chan::new(2);
+        ch.send(false, 1, false);
+        ch.send(false, 2, false);
+        let c = ch.clone();
+        let releaser = thread::spawn(move || {
+            let Take::Taken { pos, .. } = c.ring.try_take(false) else { panic!("record missing") };
+            assert!(c.ring.try_take_next(pos + 1, false), "second record missing");
+            c.ring.release(pos, false);
+            c.ring.release(pos + 1, false);
+            c.ring.must_notify_producers()
+        });
+        let (claimed, parked) = claim_or_park(&ch);
+        let woke = releaser.join().unwrap();
+        assert!(claimed || (parked && woke), "lost wake-up: claimed={claimed} parked={parked}");
+    });
+    loom::model(|| {
+        let ch = Chan::new(2);
+        let p = ch.clone();
+        let committer = thread::spawn(move || {
+            for _ in 0..2 {
+                let Claim::Claimed(pos) = p.ring.try_claim(false) else { panic!("ring full") };
+                p.ring.commit(pos, false, false);
+            }
+            p.ring.must_notify_consumers()
+        });
+        let (got, parked) = take_or_park(&ch);
+        let woke = committer.join().unwrap();
+        assert!(got || (parked && woke), "lost wake-up: got={got} parked={parked} woke={woke}");
     });
 }
 
