@@ -264,12 +264,18 @@ fn batch_receive_runs<P: Pattern>() {
     while tx.try_send(7).is_ok() {}
     let batch = rx.try_recv_batch(8).unwrap();
     assert_eq!(batch.len(), 8);
+    let (sent_tx, sent) = std::sync::mpsc::channel();
     let sender = std::thread::spawn(move || {
         tx.send_blocking(8).unwrap();
+        sent_tx.send(()).unwrap();
         tx
     });
+    // Parks (most likely) before the batch goes; a lost wake-up fails the
+    // wait below instead of hanging.
     std::thread::sleep(Duration::from_millis(20));
+    assert!(sent.try_recv().is_err(), "the ring was full: the send had to wait");
     std::thread::spawn(move || drop(batch)).join().unwrap();
+    sent.recv_timeout(Duration::from_secs(5)).expect("the parked sender never woke");
     let tx = sender.join().unwrap();
     assert_eq!(*rx.recv_timeout(Duration::from_secs(5)).expect("the sent record"), 8);
     drop(tx);

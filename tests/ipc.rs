@@ -261,24 +261,46 @@ fn one_dead_sender_does_not_stall_the_others() {
 
 #[test]
 fn receiver_killed_while_holding_gives_its_records_back() {
-    const TEST: &str = "receiver_killed_while_holding_gives_its_records_back";
-    if let Some(uri) = role(TEST) {
+    killed_holder("receiver_killed_while_holding_gives_its_records_back", false);
+}
+
+/// As above, with the records held in one `Batch` (its records past the
+/// first are taken by `Batch`'s own path, which must record ownership too).
+#[test]
+fn receiver_killed_while_holding_a_batch_gives_its_records_back() {
+    killed_holder("receiver_killed_while_holding_a_batch_gives_its_records_back", true);
+}
+
+/// A child receiver (spmc) takes all 4 records of a full ring, as messages
+/// or as batches, and is killed holding them: they come back.
+fn killed_holder(test: &str, batch: bool) {
+    if let Some(uri) = role(test) {
         let mut rx = block_on(psyne::channel::<u64>().pattern::<Spmc>().bind(&uri)).unwrap();
         say("joined");
-        let held: Vec<_> = (0..4).map(|_| rx.recv_blocking().unwrap()).collect();
-        say(&format!("holding {}", held.len()));
+        let (mut msgs, mut batches) = (Vec::new(), Vec::new());
+        if batch {
+            // Let the parent commit all four first: one run.
+            std::thread::sleep(Duration::from_millis(200));
+            while batches.iter().map(psyne::Batch::len).sum::<usize>() < 4 {
+                batches.push(rx.recv_batch_blocking(4).unwrap());
+            }
+        } else {
+            msgs = (0..4).map(|_| rx.recv_blocking().unwrap()).collect();
+        }
+        say(&format!(
+            "holding {}",
+            msgs.len() + batches.iter().map(psyne::Batch::len).sum::<usize>()
+        ));
         std::thread::sleep(Duration::from_secs(60));
         return;
     }
     let uri = unique("kill-holder");
     let mut rx =
         block_on(psyne::channel::<u64>().capacity(4).pattern::<Spmc>().bind(&uri)).unwrap();
-    let mut holder = child::spawn(TEST, &uri);
+    let mut holder = child::spawn(test, &uri);
     assert_eq!(holder.heard(), "joined");
     let mut tx = block_on(psyne::channel::<u64>().pattern::<Spmc>().connect(&uri)).unwrap();
-    for i in 0..4 {
-        tx.send_blocking(i).unwrap();
-    }
+    tx.send_batch_blocking(&[0, 1, 2, 3]).unwrap();
     assert_eq!(holder.heard(), "holding 4");
     assert!(matches!(tx.try_send(4), Err(SendError::Full(4))), "the holder holds the ring");
     holder.kill();

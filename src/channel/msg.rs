@@ -293,10 +293,12 @@ impl<T: Message + ?Sized + fmt::Debug> fmt::Debug for Msg<T> {
 /// assert_eq!(batch.len(), 3);
 /// assert_eq!(batch.iter().copied().collect::<Vec<_>>(), [1, 2, 3]);
 /// assert_eq!(batch.get(1), Some(&2));
-/// drop(batch); // frees all three records
-/// assert_eq!(tx.stats().depth, 0);
+/// assert_eq!(tx.try_send_batch(&[0; 8])?, 5); // three records still held
+/// drop(batch); // frees all three
+/// assert_eq!(tx.try_send_batch(&[0; 8])?, 3);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[must_use = "dropping a batch releases its messages unread"]
 pub struct Batch<T: Message> {
     shared: Arc<Shared>,
     /// Position of the first record.
@@ -320,7 +322,9 @@ impl<T: Message> Batch<T> {
         if matches!(shared.layout, RecordLayout::Fixed { .. }) {
             let multi = shared.cfg.take_multi;
             let owner = shared.owner();
-            while count < limit as u64 {
+            // Never more than the ring holds, whatever its words say.
+            let limit = (limit as u64).min(shared.ring.capacity());
+            while count < limit {
                 let pos = start.wrapping_add(count);
                 if !shared.ring.try_take_next(pos, multi) {
                     break;
@@ -328,9 +332,9 @@ impl<T: Message> Batch<T> {
                 if let Some(owner) = owner {
                     shared.ring.set_owner(pos, owner, false);
                 }
-                shared.stats.received(None, shared.cfg.multi_consumer);
                 count += 1;
             }
+            shared.stats.received_n(count - 1, shared.cfg.multi_consumer);
         }
         Self { shared, start, count, first, first_len, _marker: PhantomData }
     }

@@ -439,7 +439,8 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
         Some(Batch::extend(first, limit))
     }
 
-    /// Receives a [`Batch`] of up to `limit` messages that are ready now.
+    /// Receives a [`Batch`] of up to `limit` messages that are ready now
+    /// (a `limit` of 0 counts as 1).
     ///
     /// # Errors
     ///
@@ -460,7 +461,8 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
     }
 
     /// Receives a [`Batch`] of up to `limit` messages, blocking the thread
-    /// for the first. `None` once closed and drained.
+    /// for the first. `None` once closed and drained. A `limit` of 0 counts
+    /// as 1.
     ///
     /// # Examples
     ///

@@ -576,8 +576,9 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     ///
     /// # Errors
     ///
-    /// [`ReserveError::Closed`] once every receiver is gone (before anything
-    /// was sent).
+    /// Only when nothing was sent: [`ReserveError::Closed`] once every
+    /// receiver is gone, [`ReserveError::Corrupted`] once the channel's
+    /// shared memory failed its checks.
     ///
     /// # Examples
     ///
@@ -595,10 +596,10 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         for value in &values[claims..] {
             let claimed = match self.local.attempt(&self.shared, P::MULTI_PRODUCER, Self::COPY) {
                 Step::Done(Ok(c)) => c,
-                Step::Done(Err(ReserveError::Closed)) if claims == 0 => {
-                    return Err(ReserveError::Closed);
-                }
-                Step::Done(Err(_)) | Step::Wait(_) => break,
+                // Full (a lossy or fail-fast policy): the caller decides.
+                Step::Done(Err(ReserveError::Full)) | Step::Wait(_) => break,
+                Step::Done(Err(e)) if claims == 0 => return Err(e),
+                Step::Done(Err(_)) => break,
             };
             self.copy_in(claimed, value);
             // No wake-up check per record: one for the batch, below.
@@ -607,8 +608,11 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             claims += 1;
         }
         self.local.full_seen = false;
-        if claims > 0 && self.shared.cfg.parks && self.shared.ring.must_notify_consumers() {
-            self.shared.wake();
+        if claims > 0 {
+            if self.shared.cfg.parks && self.shared.ring.must_notify_consumers() {
+                self.shared.wake();
+            }
+            self.shared.sample_depth();
         }
         Ok(claims)
     }
@@ -641,9 +645,9 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             // every byte of the record is initialised.
             unsafe { dst.as_ptr().copy_from_nonoverlapping(value, 1) };
             shared.ring.commit(pos, false, false);
-            shared.stats.sent(None, P::MULTI_PRODUCER);
             sent += 1;
         }
+        shared.stats.sent_n(sent as u64, P::MULTI_PRODUCER);
         sent
     }
 
@@ -652,10 +656,12 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     ///
     /// # Errors
     ///
-    /// [`ReserveError::Closed`] if every receiver left; values before that
-    /// point were sent. Under [`Backpressure::FailFast`] or
-    /// [`Backpressure::DropNewest`], [`ReserveError::Full`] when the channel
-    /// fills (for `DropNewest`, after counting the rest as dropped).
+    /// [`ReserveError::Closed`] if every receiver left (or
+    /// [`ReserveError::Corrupted`]); values before that point were sent.
+    /// Under [`Backpressure::FailFast`], [`ReserveError::Full`] when the
+    /// channel fills, with the values before that point sent. Under
+    /// [`Backpressure::DropNewest`] a full channel drops the rest (counted
+    /// in [`Stats::dropped`]) and this returns `Ok`.
     ///
     /// # Cancel safety
     ///

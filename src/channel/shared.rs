@@ -455,11 +455,20 @@ impl Shared {
         } else {
             self.stats.sent(self.variable_len(len), self.cfg.multi_producer);
             if pos.is_multiple_of(64) {
-                // Several producers: consumers may already be past `pos`.
-                // Wrapping: `pos` may come from a shared ring's cursor.
-                self.stats.observe_depth(pos.wrapping_add(1).saturating_sub(self.ring.head()));
+                self.sample_depth();
             }
         }
+    }
+
+    /// Records the ring's depth now in the high-water mark (a sample: the
+    /// per-record paths call it every 64 records, batch sends once per
+    /// batch).
+    pub(crate) fn sample_depth(&self) {
+        // Wrapping: the cursors may come from shared memory. Several
+        // producers: consumers may already be past this producer's claims.
+        self.stats.observe_depth(
+            self.ring.tail().wrapping_sub(self.ring.head()).min(self.ring.capacity()),
+        );
     }
 
     /// Producer: withdraws a claimed record. The newest claim is simply given

@@ -83,6 +83,20 @@ impl Side {
     }
 }
 
+impl Side {
+    /// Counts `n` messages without bytes (fixed-size rings).
+    #[inline]
+    fn add_n(&self, n: u64, multi: bool) {
+        if multi {
+            // Relaxed: a statistic.
+            self.count.fetch_add(n, Ordering::Relaxed);
+        } else {
+            // Relaxed: single writer, as in `add`.
+            self.count.store(self.count.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+        }
+    }
+}
+
 /// The live counters of a channel.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
@@ -101,6 +115,18 @@ impl Counters {
     #[inline]
     pub(crate) fn sent(&self, bytes: Option<usize>, multi: bool) {
         self.tx.add(bytes, multi);
+    }
+
+    /// Counts `n` sent messages of a fixed-size ring at once.
+    #[inline]
+    pub(crate) fn sent_n(&self, n: u64, multi: bool) {
+        self.tx.add_n(n, multi);
+    }
+
+    /// Counts `n` received messages of a fixed-size ring at once.
+    #[inline]
+    pub(crate) fn received_n(&self, n: u64, multi: bool) {
+        self.rx.add_n(n, multi);
     }
 
     /// Counts a received message; `bytes` as for [`Counters::sent`].
