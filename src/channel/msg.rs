@@ -428,6 +428,9 @@ impl<T: Message> Batch<T> {
 /// let mut it: psyne::BatchIter<'_, u8> = batch.iter();
 /// assert_eq!(it.len(), 2);
 /// assert_eq!(it.next(), Some(&1));
+/// let rest = it.clone();
+/// assert_eq!((it.next(), it.next(), it.next()), (Some(&2), None, None)); // fused
+/// assert_eq!(rest.len(), 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct BatchIter<'a, T: Message> {
@@ -452,6 +455,14 @@ impl<'a, T: Message> Iterator for BatchIter<'a, T> {
 }
 
 impl<T: Message> ExactSizeIterator for BatchIter<'_, T> {}
+
+impl<T: Message> std::iter::FusedIterator for BatchIter<'_, T> {}
+
+impl<T: Message> Clone for BatchIter<'_, T> {
+    fn clone(&self) -> Self {
+        Self { batch: self.batch, next: self.next }
+    }
+}
 
 impl<T: Message> fmt::Debug for BatchIter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
