@@ -439,6 +439,31 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
         Some(Batch::extend(first, limit))
     }
 
+    /// Polls for the next [`Batch`] of up to `limit` messages (a `limit` of
+    /// 0 counts as 1): the poll-based core of
+    /// [`recv_batch`](Self::recv_batch), for hand-written futures.
+    /// `Ready(None)` once the channel is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<u8>().capacity(4).spsc()?;
+    /// tx.send_batch(&[1, 2]).await?;
+    /// let batch = std::future::poll_fn(|cx| rx.poll_recv_batch(cx, 4)).await.unwrap();
+    /// assert_eq!(batch.len(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn poll_recv_batch(
+        &mut self,
+        cx: &mut Context<'_>,
+        limit: usize,
+    ) -> Poll<Option<Batch<T>>> {
+        self.poll_recv(cx).map(|first| first.map(|m| Batch::extend(m, limit)))
+    }
+
     /// Receives a [`Batch`] of up to `limit` messages that are ready now
     /// (a `limit` of 0 counts as 1).
     ///
