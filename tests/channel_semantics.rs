@@ -312,6 +312,32 @@ fn batch_sends_follow_the_backpressure_policy() {
     }
 }
 
+/// A batch send that finds the channel full and waits counts one full
+/// event, blocking or async.
+#[test]
+fn a_waiting_batch_send_counts_one_full_event() {
+    use futures::executor::block_on;
+    for blocking in [true, false] {
+        let (mut tx, mut rx) = psyne::channel::<u64>().capacity(4).spsc().unwrap();
+        let sender = std::thread::spawn(move || {
+            if blocking {
+                tx.send_batch_blocking(&[1, 2, 3, 4, 5]).unwrap();
+            } else {
+                block_on(tx.send_batch(&[1, 2, 3, 4, 5])).unwrap();
+            }
+            tx
+        });
+        // Let the sender fill the ring and wait, then free one record.
+        while rx.stats().depth < 4 {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(*rx.recv_timeout(Duration::from_secs(5)).unwrap(), 1);
+        let tx = sender.join().unwrap();
+        assert_eq!(tx.stats().full_events, 1, "blocking: {blocking}");
+    }
+}
+
 /// An aborted record (a reservation dropped while a later one was
 /// committed) ends a batch; the next receive skips it.
 #[test]

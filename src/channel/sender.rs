@@ -228,6 +228,12 @@ impl<T: Message + ?Sized, P: Pattern> Sender<T, P> {
 
     fn claim_blocking(&mut self, want: Want) -> Result<Claimed, ReserveError> {
         self.begin();
+        self.claim_blocking_begun(want)
+    }
+
+    /// [`claim_blocking`](Self::claim_blocking) for an operation already
+    /// begun.
+    fn claim_blocking_begun(&mut self, want: Want) -> Result<Claimed, ReserveError> {
         self.check_len(want.len)?;
         let Self { shared, local, .. } = self;
         let result = wait::block(shared.cfg.wait, &shared.ring, shared.tx_park(), None, || {
@@ -591,6 +597,16 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_send_batch(&mut self, values: &[T]) -> Result<usize, ReserveError> {
+        self.local.full_seen = false;
+        let sent = self.send_run(values);
+        self.local.full_seen = false;
+        sent
+    }
+
+    /// The body of [`try_send_batch`](Self::try_send_batch), inside an
+    /// operation: a full channel is counted once per operation, not once
+    /// per run (see `Local::full_seen`).
+    fn send_run(&mut self, values: &[T]) -> Result<usize, ReserveError> {
         let len = size_of::<T>();
         let mut claims = self.send_run_fast(values);
         for value in &values[claims..] {
@@ -607,7 +623,6 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             self.shared.stats.sent(self.shared.variable_len(len), P::MULTI_PRODUCER);
             claims += 1;
         }
-        self.local.full_seen = false;
         if claims > 0 {
             if self.shared.cfg.parks && self.shared.ring.must_notify_consumers() {
                 self.shared.wake();
@@ -680,14 +695,15 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// # }
     /// ```
     pub async fn send_batch(&mut self, mut values: &[T]) -> Result<(), ReserveError> {
+        self.local.full_seen = false;
         while !values.is_empty() {
-            let sent = self.try_send_batch(values)?;
+            let sent = self.send_run(values)?;
             if sent == 0 {
                 if let Some(end) = self.batch_blocked(values) {
                     return end;
                 }
                 // Wait for room, then use the claim for the next value.
-                self.begin();
+                self.begin_after_full();
                 let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY)).await?;
                 values = self.send_first(claimed, values);
             }
@@ -718,19 +734,28 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send_batch_blocking(&mut self, mut values: &[T]) -> Result<(), ReserveError> {
+        self.local.full_seen = false;
         while !values.is_empty() {
-            let sent = self.try_send_batch(values)?;
+            let sent = self.send_run(values)?;
             if sent == 0 {
                 if let Some(end) = self.batch_blocked(values) {
                     return end;
                 }
                 // Wait for room, then use the claim for the next value.
-                let claimed = self.claim_blocking(Self::COPY)?;
+                self.begin_after_full();
+                let claimed = self.claim_blocking_begun(Self::COPY)?;
                 values = self.send_first(claimed, values);
             }
             values = &values[sent..];
         }
         Ok(())
+    }
+
+    /// Begins the wait of a batch send whose run just found the channel
+    /// full and counted that: forgets an old registration, keeps the mark,
+    /// so the wait does not count the same full channel again.
+    fn begin_after_full(&mut self) {
+        self.waits.reset();
     }
 
     /// What a batch send does when nothing of `values` fits: `Some` ends it
