@@ -316,7 +316,7 @@ pub struct Batch<T: Message> {
 impl<T: Message> Batch<T> {
     /// A batch that starts with `first` and takes up to `limit - 1` more
     /// records that are committed now, right behind it.
-    pub(crate) fn extend(first: Msg<T>, limit: usize) -> Self {
+    pub(crate) fn starting_with(first: Msg<T>, limit: usize) -> Self {
         let (shared, start, first, first_len, _) = first.into_parts();
         let mut count = 1u64;
         if matches!(shared.layout, RecordLayout::Fixed { .. }) {

@@ -436,7 +436,7 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
     /// ```
     pub async fn recv_batch(&mut self, limit: usize) -> Option<Batch<T>> {
         let first = self.recv().await?;
-        Some(Batch::extend(first, limit))
+        Some(Batch::starting_with(first, limit))
     }
 
     /// Polls for the next [`Batch`] of up to `limit` messages (a `limit` of
@@ -461,7 +461,7 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
         cx: &mut Context<'_>,
         limit: usize,
     ) -> Poll<Option<Batch<T>>> {
-        self.poll_recv(cx).map(|first| first.map(|m| Batch::extend(m, limit)))
+        self.poll_recv(cx).map(|first| first.map(|m| Batch::starting_with(m, limit)))
     }
 
     /// Receives a [`Batch`] of up to `limit` messages that are ready now
@@ -482,7 +482,7 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_recv_batch(&mut self, limit: usize) -> Result<Batch<T>, TryRecvError> {
-        Ok(Batch::extend(self.try_recv()?, limit))
+        Ok(Batch::starting_with(self.try_recv()?, limit))
     }
 
     /// Receives a [`Batch`] of up to `limit` messages, blocking the thread
@@ -499,7 +499,7 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
     /// # Ok::<(), psyne::BuildError>(())
     /// ```
     pub fn recv_batch_blocking(&mut self, limit: usize) -> Option<Batch<T>> {
-        Some(Batch::extend(self.recv_blocking()?, limit))
+        Some(Batch::starting_with(self.recv_blocking()?, limit))
     }
 }
 

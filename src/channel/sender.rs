@@ -519,11 +519,26 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         if shared.receivers_closed() {
             return Err(value);
         }
-        let Claim::Claimed(pos) = shared.ring.try_claim(P::MULTI_PRODUCER) else {
+        let Some((pos, offset)) = Self::claim_fixed(shared, stride) else {
             return Err(value);
         };
-        self.write_at(pos, shared.ring.index(pos) * stride, value);
+        self.write_at(pos, offset, value);
         Ok(())
+    }
+
+    /// Claims the next record of a fixed-size ring (of record `stride`) for
+    /// the copy-in fast paths: its position and offset. Between processes
+    /// it records this process as the owner first, so that the record of a
+    /// sender killed while it writes is reaped.
+    #[inline(always)]
+    fn claim_fixed(shared: &Shared, stride: usize) -> Option<(u64, usize)> {
+        let Claim::Claimed(pos) = shared.ring.try_claim(P::MULTI_PRODUCER) else {
+            return None;
+        };
+        if let Some(owner) = shared.owner() {
+            shared.ring.set_owner(pos, owner, true);
+        }
+        Some((pos, shared.ring.index(pos) * stride))
     }
 
     fn finish_send(
@@ -598,9 +613,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// ```
     pub fn try_send_batch(&mut self, values: &[T]) -> Result<usize, ReserveError> {
         self.local.full_seen = false;
-        let sent = self.send_run(values);
-        self.local.full_seen = false;
-        sent
+        self.send_run(values)
     }
 
     /// The body of [`try_send_batch`](Self::try_send_batch), inside an
@@ -645,20 +658,11 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         if shared.receivers_closed() || shared.is_corrupted() {
             return 0;
         }
-        let owner = shared.owner();
         let mut sent = 0;
         for value in values {
-            let Claim::Claimed(pos) = shared.ring.try_claim(P::MULTI_PRODUCER) else { break };
-            if let Some(owner) = owner {
-                shared.ring.set_owner(pos, owner, true);
-            }
-            let dst = shared.record_ptr(shared.ring.index(pos) * stride).cast::<T>();
-            // SAFETY: as in `write_at`: the claimed record, inside the
-            // region, this sender's alone until the commit below, aligned
-            // for `T`, and not overlapping the caller's `value`. A bitwise
-            // copy, as `copy_in` makes: `T: IntoBytes` has no padding, so
-            // every byte of the record is initialised.
-            unsafe { dst.as_ptr().copy_from_nonoverlapping(value, 1) };
+            let Some((pos, offset)) = Self::claim_fixed(shared, stride) else { break };
+            let claimed = Claimed { pos, offset, len: size_of::<T>(), elems: 0, undo: 0 };
+            self.copy_in(claimed, value);
             shared.ring.commit(pos, false, false);
             sent += 1;
         }

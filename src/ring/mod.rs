@@ -71,13 +71,15 @@ mod tests;
 #[cfg(all(test, not(loom)))]
 mod unit_tests;
 
-// Bit 0b01 of a sequence word is reserved (it was a per-descriptor wait
-// flag before layout version 2 of shared rings).
-/// Waiting bit: a consumer may sleep until the next commit.
+/// Waiting bit (of the ring's waiting word): a consumer may sleep until the
+/// next commit.
 pub(crate) const CONSUMERS_WAIT: u64 = 0b01;
-/// Waiting bit: a producer may sleep until the next release (or commit).
+/// Waiting bit (of the ring's waiting word): a producer may sleep until the
+/// next release (or commit).
 pub(crate) const PRODUCERS_WAIT: u64 = 0b10;
 
+// Flags of a sequence word. Bit 0b01 is reserved (it was a per-descriptor
+// wait flag before layout version 2 of shared rings).
 /// Flag (committed state only): the producer aborted this record; consumers
 /// skip it.
 pub(crate) const ABORT: u64 = 0b10;

@@ -5,10 +5,10 @@
 //! # Protocol
 //!
 //! Whether anybody may sleep is decided by the ring's waiting bits, as
-//! in-process (see the ring's "Wake-ups"). A side that
-//! sees the flag calls [`SharedWake::wake`], which bumps the channel's epoch
-//! word, and only then pays for a system call: `FUTEX_WAKE` if a blocking
-//! waiter announced itself, an eventfd write if an async waiter registered
+//! in-process (see the ring's "Wake-ups"). A side that sees a raised bit
+//! calls [`SharedWake::wake`], which bumps the channel's epoch word, and
+//! only then pays for a system call: `FUTEX_WAKE` if a blocking waiter
+//! announced itself, an eventfd write if an async waiter registered
 //! anywhere.
 //!
 //! A blocking waiter reads the epoch *before* its last look at the ring,
@@ -27,14 +27,13 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU32;
-
-use crate::sync::{Ordering, fence};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
+use crate::sync::{Ordering, fence};
 use crate::wait::eventfd::EventFd;
 use crate::wait::futex::FutexWord;
 
