@@ -110,9 +110,10 @@ pub mod transport;
 pub mod wait;
 
 pub use channel::{
-    Backpressure, Batch, BatchIter, BuildError, Builder, Mpmc, Mpsc, Msg, MultiConsumer,
-    MultiProducer, Pattern, Receiver, RecvTimeoutError, ReserveError, Scheme, SendError, Sender,
-    SlotMut, Spmc, Spsc, Stats, TryRecvError, Uri, UriError, channel,
+    Backpressure, Batch, BatchIntoIter, BatchIter, BuildError, Builder, Mpmc, Mpsc, Msg,
+    MultiConsumer, MultiProducer, Pattern, Receiver, RecvTimeoutError, ReserveError, Scheme,
+    SendBatchError, SendError, Sender, SlotMut, Spmc, Spsc, Stats, TryRecvError, Uri, UriError,
+    channel,
 };
 pub use message::Message;
 pub use transport::{ConnectError, IpcAccess};

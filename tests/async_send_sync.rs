@@ -20,14 +20,15 @@ fn auto_traits() {
         Sender<u64, Spsc>, Sender<u64, Mpsc>, Sender<[f32], Spmc>, Sender<[u8], Mpmc>,
         Receiver<u64, Spsc>, Receiver<u64, Mpsc>, Receiver<[f32], Spmc>, Receiver<[u8], Mpmc>,
         Msg<u64>, Msg<[f32]>, SlotMut<'static, u64>, SlotMut<'static, [u8]>,
-        Batch<u64>, BatchIter<'static, u64>,
+        Batch<u64>, BatchIter<'static, u64>, BatchIntoIter<u64>,
         Builder<u64>, Builder<[u8], Mpmc>, Stats, Backpressure, WaitStrategy, Uri, Scheme,
-        BuildError, ReserveError, SendError<u64>, TryRecvError, RecvTimeoutError,
+        BuildError, ReserveError, SendBatchError, SendError<u64>, TryRecvError, RecvTimeoutError,
         ConnectError, UriError,
     );
     stat::<Msg<u64>>();
     stat::<Msg<[u8]>>();
     stat::<Batch<u64>>();
+    stat::<BatchIntoIter<u64>>();
 }
 
 /// Futures of every async method are `Send`, so they run in `tokio::spawn`.

@@ -21,6 +21,7 @@ for_each_pattern!(
     stats_track_the_channel,
     batch_send_and_receive,
     batch_receive_runs,
+    batch_messages_are_released_one_by_one,
 );
 
 fn fifo_then_end_after_senders_drop<P: Pattern>() {
@@ -293,7 +294,8 @@ fn batch_sends_follow_the_backpressure_policy() {
         };
         let build = |policy| psyne::channel::<u64>().capacity(4).backpressure(policy).spsc();
         let (mut tx, mut rx) = build(Backpressure::FailFast).unwrap();
-        assert_eq!(send(&mut tx, &[1, 2, 3, 4, 5, 6]), Err(ReserveError::Full));
+        let err = send(&mut tx, &[1, 2, 3, 4, 5, 6]).unwrap_err();
+        assert_eq!((err.sent(), err.error()), (4, ReserveError::Full));
         assert_eq!(rx.try_recv_batch(8).unwrap().len(), 4);
 
         let (mut tx, mut rx) = build(Backpressure::DropNewest).unwrap();
@@ -361,6 +363,65 @@ fn an_aborted_record_ends_a_batch() {
 
 /// Batches of a ring sized in bytes hold one record each (their records are
 /// found through descriptors, not by position).
+/// A batch taken apart into `Msg`s (`into_iter`): each is released on its
+/// own drop, in any order; those left in the iterator when it is dropped.
+fn batch_messages_are_released_one_by_one<P: Pattern>() {
+    let (mut tx, mut rx) = pair::<P>(4);
+    tx.try_send_batch(&[1, 2, 3, 4]).unwrap();
+    let mut msgs = rx.try_recv_batch(4).unwrap().into_iter();
+    assert_eq!(msgs.len(), 4);
+    let (first, second) = (msgs.next().unwrap(), msgs.next().unwrap());
+    assert_eq!((*first, *second, msgs.len()), (1, 2, 2));
+    drop(msgs); // releases 3 and 4; 1 and 2 are still held
+    assert_eq!(tx.try_send_batch(&[5, 6, 7]).unwrap(), 0, "the oldest record is held");
+    drop(first);
+    assert_eq!(tx.try_send_batch(&[5, 6, 7]).unwrap(), 1);
+    let held: Vec<_> = rx.try_recv_batch(4).unwrap().into_iter().collect();
+    drop(second);
+    assert_eq!(tx.try_send_batch(&[6, 7]).unwrap(), 2);
+    assert_eq!(held.iter().map(|m| **m).collect::<Vec<_>>(), [5]);
+    assert_eq!((*rx.try_recv().unwrap(), *rx.try_recv().unwrap()), (6, 7));
+    // Every record was freed exactly once: the ring takes a full lap.
+    drop(held);
+    assert_eq!(tx.try_send_batch(&[0; 8]).unwrap(), 4);
+    assert_eq!(tx.stats().depth, 4);
+}
+
+/// A batch send that stops says how many values went: under fail-fast when
+/// the channel fills, and when the receivers leave while it waits.
+#[test]
+fn a_batch_send_says_how_many_values_were_sent() {
+    use futures::executor::block_on;
+    use psyne::SendBatchError;
+    for blocking in [true, false] {
+        let send = move |tx: &mut psyne::Sender<u64>, v: &[u64]| {
+            if blocking { tx.send_batch_blocking(v) } else { block_on(tx.send_batch(v)) }
+        };
+        let (mut tx, _rx) = psyne::channel::<u64>()
+            .capacity(4)
+            .backpressure(Backpressure::FailFast)
+            .spsc()
+            .unwrap();
+        let err = send(&mut tx, &[1, 2, 3]).and_then(|()| send(&mut tx, &[4, 5, 6])).unwrap_err();
+        assert_eq!((err.sent(), err.error()), (1, ReserveError::Full));
+        assert!(err.to_string().contains("after 1 values"), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
+
+        let (mut tx, mut rx) = psyne::channel::<u64>().capacity(4).spsc().unwrap();
+        let sender = std::thread::spawn(move || send(&mut tx, &[1, 2, 3, 4, 5, 6]));
+        // Take one: the fifth value goes, the sixth waits; then leave.
+        assert_eq!(*rx.recv_timeout(Duration::from_secs(5)).unwrap(), 1);
+        let start = std::time::Instant::now();
+        while rx.stats().sent < 5 {
+            assert!(start.elapsed() < Duration::from_secs(5), "the fifth value never went");
+            std::thread::yield_now();
+        }
+        drop(rx);
+        let err: SendBatchError = sender.join().unwrap().unwrap_err();
+        assert_eq!((err.sent(), err.error()), (5, ReserveError::Closed), "blocking: {blocking}");
+    }
+}
+
 #[test]
 fn batches_of_a_byte_sized_ring_hold_one_record() {
     let (mut tx, mut rx) = psyne::channel::<u64>().bytes(1024).spsc().unwrap();

@@ -94,8 +94,9 @@ fn fifo_then_end<S: Substrate, P: Pattern>() {
 }
 
 /// Receives in runs (`recv_batch_blocking`) while a thread sends 0..n: in
-/// order, nothing lost; dropping each run frees its records for the sender;
-/// then the channel ends.
+/// order, nothing lost; dropping each run (or each of its messages, taken
+/// apart with `into_iter`) frees its records for the sender; then the
+/// channel ends.
 fn batches_in_order<S: Substrate, P: Pattern>() {
     let (mut tx, mut rx) = S::fixed::<P>(8);
     let n = 2000;
@@ -106,9 +107,19 @@ fn batches_in_order<S: Substrate, P: Pattern>() {
     });
     let (mut next, mut limit) = (0, 0);
     while let Some(batch) = rx.recv_batch_blocking(limit % 9 + 1) {
-        for m in &batch {
-            assert_eq!(*m, next);
-            next += 1;
+        if limit % 3 == 0 {
+            // Taken apart: each message released on its own, newest first.
+            let mut msgs: Vec<_> = batch.into_iter().collect();
+            for m in &msgs {
+                assert_eq!(**m, next);
+                next += 1;
+            }
+            while msgs.pop().is_some() {}
+        } else {
+            for m in &batch {
+                assert_eq!(*m, next);
+                next += 1;
+            }
         }
         limit += 1;
     }

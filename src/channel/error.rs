@@ -245,6 +245,83 @@ impl fmt::Display for ReserveError {
 
 impl Error for ReserveError {}
 
+/// A batch send ([`send_batch`](crate::Sender::send_batch),
+/// [`send_batch_blocking`](crate::Sender::send_batch_blocking)) stopped
+/// before its last value.
+///
+/// The first [`sent`](Self::sent) values were sent, in order, and receivers
+/// get them; the rest were not, and are still the caller's to retry or
+/// account for.
+///
+/// # Examples
+///
+/// ```
+/// use psyne::{Backpressure, ReserveError};
+///
+/// let (mut tx, _rx) =
+///     psyne::channel::<u32>().capacity(4).backpressure(Backpressure::FailFast).spsc()?;
+/// let values = [1, 2, 3, 4, 5, 6];
+/// let err = tx.send_batch_blocking(&values).unwrap_err();
+/// assert_eq!((err.sent(), err.error()), (4, ReserveError::Full));
+/// assert_eq!(&values[err.sent()..], [5, 6]); // not sent
+/// # Ok::<(), psyne::BuildError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendBatchError {
+    sent: usize,
+    error: ReserveError,
+}
+
+impl SendBatchError {
+    pub(crate) fn new(sent: usize, error: ReserveError) -> Self {
+        Self { sent, error }
+    }
+
+    /// How many leading values of the batch were sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = psyne::channel::<u8>().capacity(4).spsc()?;
+    /// drop(rx);
+    /// assert_eq!(tx.send_batch_blocking(&[1, 2]).unwrap_err().sent(), 0);
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn sent(&self) -> usize {
+        self.sent
+    }
+
+    /// Why the send stopped: [`ReserveError::Full`] (a channel built with
+    /// [`Backpressure::FailFast`](crate::Backpressure::FailFast)),
+    /// [`ReserveError::Closed`] or [`ReserveError::Corrupted`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use psyne::ReserveError;
+    ///
+    /// let (mut tx, rx) = psyne::channel::<u8>().capacity(4).spsc()?;
+    /// drop(rx);
+    /// assert_eq!(tx.send_batch_blocking(&[1]).unwrap_err().error(), ReserveError::Closed);
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn error(&self) -> ReserveError {
+        self.error
+    }
+}
+
+impl fmt::Display for SendBatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "batch send stopped after {} values: {}", self.sent, self.error)
+    }
+}
+
+impl Error for SendBatchError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
 const CORRUPTED: &str = "channel corrupted: another process wrote impossible values into the \
     shared ring; the channel is unusable, bind a new one";
 

@@ -28,8 +28,10 @@ mod stats;
 mod uri;
 
 pub use builder::{Builder, channel};
-pub use error::{BuildError, RecvTimeoutError, ReserveError, SendError, TryRecvError};
-pub use msg::{Batch, BatchIter, Msg, SlotMut};
+pub use error::{
+    BuildError, RecvTimeoutError, ReserveError, SendBatchError, SendError, TryRecvError,
+};
+pub use msg::{Batch, BatchIntoIter, BatchIter, Msg, SlotMut};
 pub use receiver::Receiver;
 pub use sender::Sender;
 pub use stats::Stats;

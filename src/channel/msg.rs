@@ -479,9 +479,85 @@ impl<'a, T: Message> IntoIterator for &'a Batch<T> {
     }
 }
 
+impl<T: Message> IntoIterator for Batch<T> {
+    type Item = Msg<T>;
+    type IntoIter = BatchIntoIter<T>;
+
+    /// The messages as separate [`Msg`]s, each released when it is dropped
+    /// (those never taken from the iterator when it is).
+    fn into_iter(self) -> BatchIntoIter<T> {
+        BatchIntoIter { batch: self }
+    }
+}
+
+/// The messages of a [`Batch`] as separate [`Msg`]s, in order; from the
+/// batch's `into_iter`.
+///
+/// Each `Msg` is released on its own drop, in any order, so some messages of
+/// a batch can be kept (or sent to other tasks) while the rest are freed.
+/// Messages not taken from the iterator are released when it is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = psyne::channel::<u32>().capacity(4).spsc()?;
+/// tx.try_send_batch(&[1, 2, 3, 4])?;
+/// let msgs: psyne::BatchIntoIter<u32> = rx.try_recv_batch(4)?.into_iter();
+/// assert_eq!(msgs.len(), 4);
+/// let mut msgs: Vec<psyne::Msg<u32>> = msgs.collect();
+/// let last = msgs.pop().unwrap();
+/// drop(msgs); // releases 1, 2 and 3
+/// assert_eq!(tx.try_send_batch(&[5, 6, 7, 8])?, 3); // 4 is still held
+/// assert_eq!(*last, 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct BatchIntoIter<T: Message> {
+    /// The records not yet handed out: `start` and `count` move as they
+    /// are (so `count` may reach zero here, unlike in a `Batch` a user
+    /// holds).
+    batch: Batch<T>,
+}
+
+impl<T: Message> Iterator for BatchIntoIter<T> {
+    type Item = Msg<T>;
+
+    fn next(&mut self) -> Option<Msg<T>> {
+        let b = &mut self.batch;
+        if b.count == 0 {
+            return None;
+        }
+        let (offset, len) = match b.shared.layout {
+            RecordLayout::Fixed { size, .. } => (b.shared.record_offset(b.start, 0), size),
+            RecordLayout::Variable { .. } => (b.first, b.first_len),
+        };
+        // The record moves from the batch to the `Msg`, which releases it.
+        let msg = Msg::new(b.shared.clone(), b.start, offset, len, 0);
+        b.start = b.start.wrapping_add(1);
+        b.count -= 1;
+        Some(msg)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.batch.count as usize;
+        (left, Some(left))
+    }
+}
+
+impl<T: Message> ExactSizeIterator for BatchIntoIter<T> {}
+
+impl<T: Message> std::iter::FusedIterator for BatchIntoIter<T> {}
+
+impl<T: Message> fmt::Debug for BatchIntoIter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchIntoIter").field("left", &self.batch.count).finish()
+    }
+}
+
 impl<T: Message> Drop for Batch<T> {
     fn drop(&mut self) {
-        self.shared.release_run(self.start, self.count);
+        if self.count > 0 {
+            self.shared.release_run(self.start, self.count);
+        }
     }
 }
 

@@ -10,7 +10,9 @@ use zerocopy::KnownLayout;
 
 use crate::channel::msg::{Claimed, SlotMut};
 use crate::channel::shared::{AsyncWaits, RecordLayout, Shared};
-use crate::channel::{Backpressure, MultiProducer, Pattern, ReserveError, SendError, Spsc, Stats};
+use crate::channel::{
+    Backpressure, MultiProducer, Pattern, ReserveError, SendBatchError, SendError, Spsc, Stats,
+};
 use crate::message::Message;
 use crate::ring::{Alloc, Arena, Claim};
 use crate::sync::Arc;
@@ -675,17 +677,17 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     ///
     /// # Errors
     ///
-    /// [`ReserveError::Closed`] if every receiver left (or
-    /// [`ReserveError::Corrupted`]); values before that point were sent.
-    /// Under [`Backpressure::FailFast`], [`ReserveError::Full`] when the
-    /// channel fills, with the values before that point sent. Under
-    /// [`Backpressure::DropNewest`] a full channel drops the rest (counted
-    /// in [`Stats::dropped`]) and this returns `Ok`.
+    /// A [`SendBatchError`] that says how many leading values were sent and
+    /// why the rest were not: [`ReserveError::Closed`] once every receiver
+    /// is gone, [`ReserveError::Corrupted`], or, under
+    /// [`Backpressure::FailFast`], [`ReserveError::Full`] when the channel
+    /// fills. Under [`Backpressure::DropNewest`] a full channel drops the
+    /// rest (counted in [`Stats::dropped`]) and this returns `Ok`.
     ///
     /// # Cancel safety
     ///
     /// Not cancel safe: if the future is dropped, a prefix of `values` may
-    /// have been sent.
+    /// have been sent (see [`Stats::sent`]).
     ///
     /// # Examples
     ///
@@ -698,20 +700,24 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn send_batch(&mut self, mut values: &[T]) -> Result<(), ReserveError> {
+    pub async fn send_batch(&mut self, values: &[T]) -> Result<(), SendBatchError> {
         self.local.full_seen = false;
-        while !values.is_empty() {
-            let sent = self.send_run(values)?;
+        let mut rest = values;
+        let stop = |rest: &[T], e| SendBatchError::new(values.len() - rest.len(), e);
+        while !rest.is_empty() {
+            let sent = self.send_run(rest).map_err(|e| stop(rest, e))?;
             if sent == 0 {
-                if let Some(end) = self.batch_blocked(values) {
-                    return end;
+                if let Some(end) = self.batch_blocked(rest) {
+                    return end.map_err(|e| stop(rest, e));
                 }
                 // Wait for room, then use the claim for the next value.
                 self.begin_after_full();
-                let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY)).await?;
-                values = self.send_first(claimed, values);
+                let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY))
+                    .await
+                    .map_err(|e| stop(rest, e))?;
+                rest = self.send_first(claimed, rest);
             }
-            values = &values[sent..];
+            rest = &rest[sent..];
         }
         Ok(())
     }
@@ -737,20 +743,22 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// assert_eq!(got, [1, 2, 3, 4, 5]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn send_batch_blocking(&mut self, mut values: &[T]) -> Result<(), ReserveError> {
+    pub fn send_batch_blocking(&mut self, values: &[T]) -> Result<(), SendBatchError> {
         self.local.full_seen = false;
-        while !values.is_empty() {
-            let sent = self.send_run(values)?;
+        let mut rest = values;
+        let stop = |rest: &[T], e| SendBatchError::new(values.len() - rest.len(), e);
+        while !rest.is_empty() {
+            let sent = self.send_run(rest).map_err(|e| stop(rest, e))?;
             if sent == 0 {
-                if let Some(end) = self.batch_blocked(values) {
-                    return end;
+                if let Some(end) = self.batch_blocked(rest) {
+                    return end.map_err(|e| stop(rest, e));
                 }
                 // Wait for room, then use the claim for the next value.
                 self.begin_after_full();
-                let claimed = self.claim_blocking_begun(Self::COPY)?;
-                values = self.send_first(claimed, values);
+                let claimed = self.claim_blocking_begun(Self::COPY).map_err(|e| stop(rest, e))?;
+                rest = self.send_first(claimed, rest);
             }
-            values = &values[sent..];
+            rest = &rest[sent..];
         }
         Ok(())
     }
@@ -768,7 +776,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         match self.shared.cfg.backpressure {
             Backpressure::FailFast => Some(Err(ReserveError::Full)),
             Backpressure::DropNewest => {
-                values.iter().for_each(|_| self.shared.stats.dropped());
+                self.shared.stats.dropped_n(values.len() as u64);
                 Some(Ok(()))
             }
             Backpressure::Wait | Backpressure::OverwriteOldest => None,

@@ -136,7 +136,11 @@ impl Counters {
     }
 
     pub(crate) fn dropped(&self) {
-        self.dropped.fetch_add(1, Ordering::Relaxed);
+        self.dropped_n(1);
+    }
+
+    pub(crate) fn dropped_n(&self, n: u64) {
+        self.dropped.fetch_add(n, Ordering::Relaxed);
     }
 
     pub(crate) fn aborted(&self) {
