@@ -110,7 +110,7 @@ pub mod transport;
 pub mod wait;
 
 pub use channel::{
-    Backpressure, Batch, BatchIntoIter, BatchIter, BuildError, Builder, Mpmc, Mpsc, Msg,
+    Backpressure, Batch, BatchIntoIter, BatchIter, BuildError, Builder, Mpmc, Mpsc, Msg, MsgRef,
     MultiConsumer, MultiProducer, Pattern, Receiver, RecvTimeoutError, ReserveError, Scheme,
     SendBatchError, SendError, Sender, SlotMut, Spmc, Spsc, Stats, TryRecvError, Uri, UriError,
     channel,

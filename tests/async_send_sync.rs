@@ -19,7 +19,7 @@ fn auto_traits() {
     all!(
         Sender<u64, Spsc>, Sender<u64, Mpsc>, Sender<[f32], Spmc>, Sender<[u8], Mpmc>,
         Receiver<u64, Spsc>, Receiver<u64, Mpsc>, Receiver<[f32], Spmc>, Receiver<[u8], Mpmc>,
-        Msg<u64>, Msg<[f32]>, SlotMut<'static, u64>, SlotMut<'static, [u8]>,
+        Msg<u64>, Msg<[f32]>, MsgRef<'static, u64>, MsgRef<'static, [u8]>, SlotMut<'static, u64>, SlotMut<'static, [u8]>,
         Batch<u64>, BatchIter<'static, u64>, BatchIntoIter<u64>,
         Builder<u64>, Builder<[u8], Mpmc>, Stats, Backpressure, WaitStrategy, Uri, Scheme,
         BuildError, ReserveError, SendBatchError, SendError<u64>, TryRecvError, RecvTimeoutError,
@@ -43,6 +43,7 @@ fn futures_are_send() {
     let mut v = Vec::new();
     is_send(rx.recv_many(&mut v, 1));
     is_send(rx.recv_batch(1));
+    is_send(rx.recv_ref());
     let (mut tx, _rx) = channel::<[u8]>().bytes(64).spsc().unwrap();
     is_send(tx.reserve_len(1));
     is_send(tx.reserve_bytes(1));

@@ -79,13 +79,14 @@ fn fixed<P: Pattern>() -> (u64, u64) {
                 slot.commit();
             }
         }
-        let m = if i.is_multiple_of(2) {
-            rx.try_recv().unwrap()
-        } else {
-            rt.block_on(rx.recv()).unwrap()
-        };
-        assert!(m[0] == i || m[7] == i);
-        drop(m);
+        // Every receive form, owned and borrowed, with every send form.
+        let ok = |m: &[u64; 8]| m[0] == i || m[7] == i;
+        match (i >> 2) % 4 {
+            0 => assert!(ok(&rx.try_recv().unwrap())),
+            1 => assert!(ok(&rt.block_on(rx.recv()).unwrap())),
+            2 => assert!(ok(&rx.try_recv_ref().unwrap())),
+            _ => assert!(ok(&rt.block_on(rx.recv_ref()).unwrap())),
+        }
         if i.is_multiple_of(1000) {
             tx.try_send_batch(&[[i; 8]; 32]).unwrap();
             rx.try_recv_many(&mut batch, 64);

@@ -200,6 +200,49 @@ fn variable_records_wrap<S: Substrate, P: Pattern>() {
     assert!(matches!(tx.try_reserve_bytes(257), Err(ReserveError::TooLarge { .. })));
 }
 
+/// Borrowed receives (`try_recv_ref`, `recv_ref_blocking`, `recv_ref`):
+/// in order through a tiny ring whose sender parks, each record released
+/// when its `MsgRef` drops, the end of the channel seen, and `into_msg`
+/// keeping a message past its receiver.
+fn borrowed_receives<S: Substrate, P: Pattern>() {
+    let (mut tx, mut rx) = S::fixed::<P>(2);
+    tx.try_send(0).unwrap();
+    tx.try_send(1).unwrap();
+    {
+        let held = rx.try_recv_ref().unwrap();
+        assert_eq!(*held, 0);
+        assert!(matches!(tx.try_send(9), Err(SendError::Full(9))), "the MsgRef holds its record");
+    }
+    tx.try_send(2).unwrap();
+    let n = 1000u64;
+    let sender = std::thread::spawn(move || {
+        for i in 3..n {
+            tx.send_blocking(i).unwrap();
+        }
+    });
+    let mut next = 1;
+    while next < n / 2 {
+        assert_eq!(*rx.recv_ref_blocking().unwrap(), next);
+        next += 1;
+    }
+    block_on(async {
+        while let Some(m) = rx.recv_ref().await {
+            assert_eq!(*m, next);
+            next += 1;
+        }
+    });
+    sender.join().unwrap();
+    assert_eq!(next, n, "every message once");
+    assert!(rx.recv_ref_blocking().is_none());
+    assert_eq!(rx.try_recv_ref().unwrap_err(), TryRecvError::Closed);
+
+    let (mut tx, mut rx) = S::fixed::<P>(2);
+    tx.try_send(7).unwrap();
+    let kept = rx.try_recv_ref().unwrap().into_msg();
+    drop(rx);
+    assert_eq!(*kept, 7);
+}
+
 /// Async tasks on a multi-threaded runtime park and wake each other
 /// through a tiny ring.
 fn async_tasks_park_and_wake<S: Substrate, P: Pattern>() {
@@ -343,6 +386,7 @@ macro_rules! substrates {
         suite!($module = $sub:
             fifo_then_end,
             batches_in_order,
+            borrowed_receives,
             sends_fail_without_receivers,
             aborted_reservations_vanish,
             release_in_any_order,

@@ -31,7 +31,7 @@ pub use builder::{Builder, channel};
 pub use error::{
     BuildError, RecvTimeoutError, ReserveError, SendBatchError, SendError, TryRecvError,
 };
-pub use msg::{Batch, BatchIntoIter, BatchIter, Msg, SlotMut};
+pub use msg::{Batch, BatchIntoIter, BatchIter, Msg, MsgRef, SlotMut};
 pub use receiver::Receiver;
 pub use sender::Sender;
 pub use stats::Stats;

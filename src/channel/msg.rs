@@ -147,7 +147,8 @@ impl<T: Message + ?Sized + fmt::Debug> fmt::Debug for SlotMut<'_, T> {
 /// Derefs to `&T` inside the ring; dropping it frees the record's space.
 /// `Msg` is `Send + 'static` (it keeps the ring alive), so it can be moved to
 /// another task or thread, held while later messages are received, and
-/// dropped in any order.
+/// dropped in any order. For the "take, read, drop" loop, a [`MsgRef`]
+/// (`recv_ref`) borrows the receiver instead and skips the reference count.
 ///
 /// # Holding messages
 ///
@@ -175,22 +176,40 @@ impl<T: Message + ?Sized + fmt::Debug> fmt::Debug for SlotMut<'_, T> {
 /// ```
 pub struct Msg<T: Message + ?Sized> {
     shared: Arc<Shared>,
-    pos: u64,
-    offset: usize,
-    len: usize,
-    elems: usize,
+    rec: Taken,
     _marker: PhantomData<fn() -> *const T>,
 }
 
+/// A record a consumer took and holds until it releases it: what a [`Msg`]
+/// or [`MsgRef`] holds besides the channel.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Taken {
+    pub(crate) pos: u64,
+    /// Byte offset of the record in the region.
+    pub(crate) offset: usize,
+    pub(crate) len: usize,
+    pub(crate) elems: usize,
+}
+
+impl Taken {
+    /// The record's bytes in `shared`, the channel it was taken from.
+    #[inline]
+    fn bytes(self, shared: &Shared) -> &[u8] {
+        let ptr = shared.record_ptr(self.offset);
+        // SAFETY: only a `Msg` or `MsgRef` calls this, on the record the
+        // receiver took from `shared` and gave it (`Msg::new`,
+        // `MsgRef::new`), which it holds until its drop releases it: the
+        // record `[offset, offset + len)` is inside the region, initialised
+        // and committed, and no producer writes it meanwhile; the region
+        // lives as long as `shared`, which the holder keeps (an `Arc`, or a
+        // borrow of the receiver's).
+        unsafe { std::slice::from_raw_parts(ptr.as_ptr(), self.len) }
+    }
+}
+
 impl<T: Message + ?Sized> Msg<T> {
-    pub(crate) fn new(
-        shared: Arc<Shared>,
-        pos: u64,
-        offset: usize,
-        len: usize,
-        elems: usize,
-    ) -> Self {
-        Self { shared, pos, offset, len, elems, _marker: PhantomData }
+    pub(crate) fn new(shared: Arc<Shared>, rec: Taken) -> Self {
+        Self { shared, rec, _marker: PhantomData }
     }
 
     /// The message's bytes in the ring.
@@ -205,11 +224,7 @@ impl<T: Message + ?Sized> Msg<T> {
     /// ```
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        let ptr = self.shared.record_ptr(self.offset);
-        // SAFETY: the record `[offset, offset + len)` is inside the region,
-        // initialised, and committed: no producer writes it until this `Msg`
-        // releases it in `drop`, and the region lives as long as `shared`.
-        unsafe { std::slice::from_raw_parts(ptr.as_ptr(), self.len) }
+        self.rec.bytes(&self.shared)
     }
 
     /// Turns the message into [`bytes::Bytes`] over the same memory, without
@@ -233,16 +248,6 @@ impl<T: Message + ?Sized> Msg<T> {
     pub fn into_bytes(self) -> bytes::Bytes {
         bytes::Bytes::from_owner(self)
     }
-
-    /// Takes the message apart without releasing its record: the caller now
-    /// owns the record (and the `Arc` that keeps its memory).
-    fn into_parts(self) -> (Arc<Shared>, u64, usize, usize, usize) {
-        let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never used or dropped again, so moving `shared`
-        // out of it leaves no second owner of the `Arc`.
-        let shared = unsafe { std::ptr::read(&this.shared) };
-        (shared, this.pos, this.offset, this.len, this.elems)
-    }
 }
 
 impl<T: Message + ?Sized> AsRef<[u8]> for Msg<T> {
@@ -256,20 +261,115 @@ impl<T: Message + ?Sized> Deref for Msg<T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        message::record(self.as_bytes(), self.elems)
+        message::record(self.as_bytes(), self.rec.elems)
     }
 }
 
 impl<T: Message + ?Sized> Drop for Msg<T> {
     #[inline]
     fn drop(&mut self) {
-        self.shared.release(self.pos);
+        self.shared.release(self.rec.pos);
     }
 }
 
 impl<T: Message + ?Sized + fmt::Debug> fmt::Debug for Msg<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Msg").field(&&**self).finish()
+    }
+}
+
+/// A received message borrowed from its [`Receiver`](crate::Receiver):
+/// like [`Msg`], read in place and released on drop, but without the
+/// reference count that lets a `Msg` outlive the receiver, so it costs
+/// nothing beyond the ring's own protocol.
+///
+/// From [`Receiver::recv_ref`](crate::Receiver::recv_ref),
+/// [`try_recv_ref`](crate::Receiver::try_recv_ref) and
+/// [`recv_ref_blocking`](crate::Receiver::recv_ref_blocking). Borrowing
+/// the receiver mutably, one is held at a time, for the "take, read,
+/// drop" loop; [`into_msg`](Self::into_msg) turns it into a `Msg` to keep
+/// it longer or send it elsewhere.
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = psyne::channel::<[u32; 4]>().capacity(8).spsc()?;
+/// tx.try_send([1, 2, 3, 4])?;
+/// let m = rx.try_recv_ref()?;
+/// assert_eq!(m.iter().sum::<u32>(), 10);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct MsgRef<'a, T: Message + ?Sized> {
+    shared: &'a Arc<Shared>,
+    rec: Taken,
+    _marker: PhantomData<fn() -> *const T>,
+}
+
+impl<'a, T: Message + ?Sized> MsgRef<'a, T> {
+    pub(crate) fn new(shared: &'a Arc<Shared>, rec: Taken) -> Self {
+        Self { shared, rec, _marker: PhantomData }
+    }
+
+    /// The message's bytes in the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u16>().capacity(2).spsc()?;
+    /// tx.try_send(0x0102)?;
+    /// assert_eq!(rx.try_recv_ref()?.as_bytes(), &0x0102u16.to_ne_bytes());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.rec.bytes(self.shared)
+    }
+
+    /// The same message as an owned [`Msg`] (`Send + 'static`), still in
+    /// place: it takes one reference count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(2).spsc()?;
+    /// tx.try_send(5)?;
+    /// let kept: psyne::Msg<u64> = rx.try_recv_ref()?.into_msg();
+    /// drop(rx);
+    /// assert_eq!(*kept, 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_msg(self) -> Msg<T> {
+        let this = std::mem::ManuallyDrop::new(self);
+        // The record moves to the `Msg`, which releases it.
+        Msg::new(this.shared.clone(), this.rec)
+    }
+}
+
+impl<T: Message + ?Sized> AsRef<[u8]> for MsgRef<'_, T> {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl<T: Message + ?Sized> Deref for MsgRef<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        message::record(self.as_bytes(), self.rec.elems)
+    }
+}
+
+impl<T: Message + ?Sized> Drop for MsgRef<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.shared.release(self.rec.pos);
+    }
+}
+
+impl<T: Message + ?Sized + fmt::Debug> fmt::Debug for MsgRef<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MsgRef").field(&&**self).finish()
     }
 }
 
@@ -314,10 +414,11 @@ pub struct Batch<T: Message> {
 }
 
 impl<T: Message> Batch<T> {
-    /// A batch that starts with `first` and takes up to `limit - 1` more
-    /// records that are committed now, right behind it.
-    pub(crate) fn starting_with(first: Msg<T>, limit: usize) -> Self {
-        let (shared, start, first, first_len, _) = first.into_parts();
+    /// A batch that starts with `first`, a record taken from `shared`, and
+    /// takes up to `limit - 1` more records that are committed now, right
+    /// behind it.
+    pub(crate) fn starting_with(shared: Arc<Shared>, first: Taken, limit: usize) -> Self {
+        let Taken { pos: start, offset: first, len: first_len, .. } = first;
         let mut count = 1u64;
         if matches!(shared.layout, RecordLayout::Fixed { .. }) {
             let multi = shared.cfg.take_multi;
@@ -531,7 +632,7 @@ impl<T: Message> Iterator for BatchIntoIter<T> {
             RecordLayout::Variable { .. } => (b.first, b.first_len),
         };
         // The record moves from the batch to the `Msg`, which releases it.
-        let msg = Msg::new(b.shared.clone(), b.start, offset, len, 0);
+        let msg = Msg::new(b.shared.clone(), Taken { pos: b.start, offset, len, elems: 0 });
         b.start = b.start.wrapping_add(1);
         b.count -= 1;
         Some(msg)

@@ -7,9 +7,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use crate::channel::msg::Taken;
 use crate::channel::shared::{AsyncWaits, RecordLayout, Shared};
 use crate::channel::{
-    Batch, Msg, MultiConsumer, Pattern, RecvTimeoutError, Spsc, Stats, TryRecvError,
+    Batch, Msg, MsgRef, MultiConsumer, Pattern, RecvTimeoutError, Spsc, Stats, TryRecvError,
 };
 use crate::message::{self, Message};
 use crate::ring::{PAYLOAD_ALIGN, Take};
@@ -54,14 +55,24 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     }
 
     fn attempt(&self) -> Step<Result<Msg<T>, TryRecvError>> {
-        Self::take(&self.shared)
+        Self::take_msg(&self.shared)
+    }
+
+    /// One attempt to take the next message, as a [`Msg`].
+    #[inline]
+    fn take_msg(shared: &Arc<Shared>) -> Step<Result<Msg<T>, TryRecvError>> {
+        match Self::take(shared) {
+            Step::Done(Ok(rec)) => Step::Done(Ok(Msg::new(shared.clone(), rec))),
+            Step::Done(Err(e)) => Step::Done(Err(e)),
+            Step::Wait(b) => Step::Wait(b),
+        }
     }
 
     /// The fast path of a take from a fixed-size ring. `None`, having taken
     /// nothing, when the ring is empty or not fixed-size; the general path
     /// then handles it (including closing).
     #[inline(always)]
-    fn take_fast(shared: &Arc<Shared>) -> Option<Msg<T>> {
+    fn take_fast(shared: &Shared) -> Option<Taken> {
         let RecordLayout::Fixed { stride, size } = shared.layout else {
             return None;
         };
@@ -72,7 +83,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                 }
                 shared.stats.received(None, shared.cfg.multi_consumer);
                 let offset = shared.ring.index(pos) * stride;
-                Some(Msg::new(shared.clone(), pos, offset, size, 0))
+                Some(Taken { pos, offset, len: size, elems: 0 })
             }
             Take::Taken { pos, aborted: true } => {
                 shared.release(pos);
@@ -83,9 +94,9 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     }
 
     /// One attempt to take the next message.
-    fn take(shared: &Arc<Shared>) -> Step<Result<Msg<T>, TryRecvError>> {
-        if let Some(msg) = Self::take_fast(shared) {
-            return Step::Done(Ok(msg));
+    fn take(shared: &Shared) -> Step<Result<Taken, TryRecvError>> {
+        if let Some(rec) = Self::take_fast(shared) {
+            return Step::Done(Ok(rec));
         }
         let multi = shared.cfg.take_multi;
         let mut rechecked = false;
@@ -122,7 +133,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                         }
                     };
                     shared.stats.received(shared.variable_len(len), shared.cfg.multi_consumer);
-                    return Step::Done(Ok(Msg::new(shared.clone(), pos, offset, len, elems)));
+                    return Step::Done(Ok(Taken { pos, offset, len, elems }));
                 }
                 Take::Corrupt => {
                     shared.corrupted();
@@ -161,10 +172,16 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// # }
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Msg<T>>> {
+        self.poll_take(cx).map(|rec| Some(Msg::new(self.shared.clone(), rec?)))
+    }
+
+    /// Polls for the next record: the core of `poll_recv` and `recv_ref`.
+    #[inline]
+    fn poll_take(&mut self, cx: &mut Context<'_>) -> Poll<Option<Taken>> {
         let Self { shared, waits, .. } = self;
-        if let Some(msg) = Self::take_fast(shared) {
+        if let Some(rec) = Self::take_fast(shared) {
             waits.reset();
-            return Poll::Ready(Some(msg));
+            return Poll::Ready(Some(rec));
         }
         let waiter = shared.rx_waiter(P::MULTI_CONSUMER, waits);
         let poll = wait::poll(cx, shared.cfg.wait, &shared.ring, waiter, || Self::take(shared));
@@ -216,15 +233,22 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// ```
     #[inline]
     pub fn try_recv(&mut self) -> Result<Msg<T>, TryRecvError> {
+        let rec = self.try_take()?;
+        Ok(Msg::new(self.shared.clone(), rec))
+    }
+
+    /// The core of `try_recv` and `try_recv_ref`.
+    #[inline]
+    fn try_take(&mut self) -> Result<Taken, TryRecvError> {
         match Self::take_fast(&self.shared) {
-            Some(msg) => Ok(msg),
-            None => self.try_recv_slow(),
+            Some(rec) => Ok(rec),
+            None => self.try_take_slow(),
         }
     }
 
     #[inline(never)]
-    fn try_recv_slow(&mut self) -> Result<Msg<T>, TryRecvError> {
-        match self.attempt() {
+    fn try_take_slow(&mut self) -> Result<Taken, TryRecvError> {
+        match Self::take(&self.shared) {
             Step::Done(result) => result,
             Step::Wait(_) => Err(TryRecvError::Empty),
         }
@@ -243,18 +267,96 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// ```
     #[inline]
     pub fn recv_blocking(&mut self) -> Option<Msg<T>> {
+        let rec = self.take_blocking()?;
+        Some(Msg::new(self.shared.clone(), rec))
+    }
+
+    /// The core of `recv_blocking` and `recv_ref_blocking`.
+    #[inline]
+    fn take_blocking(&mut self) -> Option<Taken> {
         match Self::take_fast(&self.shared) {
-            Some(msg) => Some(msg),
-            None => self.recv_blocking_slow(),
+            Some(rec) => Some(rec),
+            None => self.take_blocking_slow(),
         }
     }
 
     #[inline(never)]
-    fn recv_blocking_slow(&mut self) -> Option<Msg<T>> {
+    fn take_blocking_slow(&mut self) -> Option<Taken> {
         let shared = &self.shared;
         wait::block(shared.cfg.wait, &shared.ring, shared.rx_park(), None, || Self::take(shared))
             .ok()
             .and_then(Result::ok)
+    }
+
+    /// Receives the next message as a [`MsgRef`], borrowed from this
+    /// receiver, waiting for one: like [`recv`](Self::recv) without the
+    /// reference count that lets a [`Msg`] outlive the receiver, the
+    /// cheapest way to take, read and drop messages one at a time. `None`
+    /// once every sender is gone and every committed message was received.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, no message
+    /// was taken from the channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// tokio::spawn(async move { tx.send_batch(&[1, 2, 3]).await });
+    /// let mut sum = 0;
+    /// while let Some(m) = rx.recv_ref().await {
+    ///     sum += *m;
+    /// }
+    /// assert_eq!(sum, 6);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv_ref(&mut self) -> Option<MsgRef<'_, T>> {
+        self.waits.reset();
+        let rec = poll_fn(|cx| self.poll_take(cx)).await?;
+        Some(MsgRef::new(&self.shared, rec))
+    }
+
+    /// Receives the next message as a [`MsgRef`] if one is ready now.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_recv`](Self::try_recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use psyne::TryRecvError;
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// assert_eq!(rx.try_recv_ref().unwrap_err(), TryRecvError::Empty);
+    /// tx.try_send(1)?;
+    /// assert_eq!(*rx.try_recv_ref()?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn try_recv_ref(&mut self) -> Result<MsgRef<'_, T>, TryRecvError> {
+        let rec = self.try_take()?;
+        Ok(MsgRef::new(&self.shared, rec))
+    }
+
+    /// Receives the next message as a [`MsgRef`], blocking the thread while
+    /// the channel is empty. `None` once closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).spsc()?;
+    /// std::thread::spawn(move || tx.send_blocking(3));
+    /// assert_eq!(rx.recv_ref_blocking().map(|m| *m), Some(3));
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    #[inline]
+    pub fn recv_ref_blocking(&mut self) -> Option<MsgRef<'_, T>> {
+        let rec = self.take_blocking()?;
+        Some(MsgRef::new(&self.shared, rec))
     }
 
     /// Receives the next message, blocking the thread for at most `timeout`.
@@ -278,7 +380,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         let deadline = Instant::now().checked_add(timeout);
         // A timeout too large for `Instant` is no timeout at all.
         match wait::block(shared.cfg.wait, &shared.ring, shared.rx_park(), deadline, || {
-            Self::take(shared)
+            Self::take_msg(shared)
         }) {
             Ok(Ok(msg)) => Ok(msg),
             Ok(Err(TryRecvError::Corrupted)) => Err(RecvTimeoutError::Corrupted),
@@ -435,8 +537,8 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
     /// # }
     /// ```
     pub async fn recv_batch(&mut self, limit: usize) -> Option<Batch<T>> {
-        let first = self.recv().await?;
-        Some(Batch::starting_with(first, limit))
+        self.waits.reset();
+        poll_fn(|cx| self.poll_recv_batch(cx, limit)).await
     }
 
     /// Polls for the next [`Batch`] of up to `limit` messages (a `limit` of
@@ -461,7 +563,8 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
         cx: &mut Context<'_>,
         limit: usize,
     ) -> Poll<Option<Batch<T>>> {
-        self.poll_recv(cx).map(|first| first.map(|m| Batch::starting_with(m, limit)))
+        self.poll_take(cx)
+            .map(|first| Some(Batch::starting_with(self.shared.clone(), first?, limit)))
     }
 
     /// Receives a [`Batch`] of up to `limit` messages that are ready now
@@ -482,7 +585,7 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_recv_batch(&mut self, limit: usize) -> Result<Batch<T>, TryRecvError> {
-        Ok(Batch::starting_with(self.try_recv()?, limit))
+        Ok(Batch::starting_with(self.shared.clone(), self.try_take()?, limit))
     }
 
     /// Receives a [`Batch`] of up to `limit` messages, blocking the thread
@@ -499,7 +602,7 @@ impl<T: Message, P: Pattern> Receiver<T, P> {
     /// # Ok::<(), psyne::BuildError>(())
     /// ```
     pub fn recv_batch_blocking(&mut self, limit: usize) -> Option<Batch<T>> {
-        Some(Batch::starting_with(self.recv_blocking()?, limit))
+        Some(Batch::starting_with(self.shared.clone(), self.take_blocking()?, limit))
     }
 }
 
