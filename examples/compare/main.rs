@@ -465,45 +465,64 @@ fn blocking_spsc(cfg: &Cfg) {
 }
 
 /// psyne's ring protocol with nothing around it: per-slot sequence words
-/// (tag `2p` free, `2p + 1` committed), one slot per cache line, both sides
-/// spinning. The floor of what psyne's handles could reach.
+/// (tag `2p` free, `2p + 1` committed), one slot per cache line, payloads in
+/// a separate array of 64-byte cells, both sides spinning. The floor of
+/// what psyne's handles could reach.
+struct SeqRing {
+    seq: Vec<SeqSlot>,
+    data: Vec<SeqCell>,
+}
+
+#[repr(align(64))]
+struct SeqSlot(AtomicU64);
+
+#[repr(align(64))]
+struct SeqCell(std::cell::UnsafeCell<M>);
+
+// SAFETY: each cell is written by the producer only while its slot reads
+// free and read by the consumer only while it reads committed; the
+// Release/Acquire pairs on the slot order those accesses.
+unsafe impl Sync for SeqCell {}
+
+impl SeqRing {
+    fn new() -> Self {
+        Self {
+            seq: (0..CAP as u64).map(|i| SeqSlot(AtomicU64::new(2 * i))).collect(),
+            data: (0..CAP).map(|_| SeqCell(std::cell::UnsafeCell::new([0; 8]))).collect(),
+        }
+    }
+
+    /// Producer: writes `[v; 8]` at position `p` (the only producer).
+    fn send(&self, p: u64, v: u64) {
+        let i = p as usize & (CAP - 1);
+        while self.seq[i].0.load(Ordering::Acquire) != 2 * p {
+            std::hint::spin_loop();
+        }
+        // SAFETY: slot `i` reads free for `p`: the cell is ours.
+        unsafe { *self.data[i].0.get() = [v; 8] };
+        self.seq[i].0.store(2 * p + 1, Ordering::Release);
+    }
+
+    /// Consumer: reads the first word at position `p` and frees the slot.
+    fn recv(&self, p: u64) -> u64 {
+        let i = p as usize & (CAP - 1);
+        while self.seq[i].0.load(Ordering::Acquire) != 2 * p + 1 {
+            std::hint::spin_loop();
+        }
+        // SAFETY: slot `i` reads committed for `p`: the cell is ours.
+        let v = unsafe { (*self.data[i].0.get())[0] };
+        self.seq[i].0.store(2 * (p + CAP as u64), Ordering::Release);
+        v
+    }
+}
+
 fn sequence_floor(n: u64) -> Duration {
-    #[repr(align(64))]
-    struct Slot(AtomicU64);
-    #[repr(align(64))]
-    struct Cell(std::cell::UnsafeCell<M>);
-    // SAFETY: each cell is written by the producer only while its slot reads
-    // free and read by the consumer only while it reads committed; the
-    // Release/Acquire pairs on the slot order those accesses.
-    unsafe impl Sync for Cell {}
-    let seq: Vec<Slot> = (0..CAP as u64).map(|i| Slot(AtomicU64::new(2 * i))).collect();
-    let data: Vec<Cell> = (0..CAP).map(|_| Cell(std::cell::UnsafeCell::new([0; 8]))).collect();
-    let (seq, data) = (&seq, &data);
+    let ring = SeqRing::new();
+    let ring = &ring;
     threads(
         n,
-        move || {
-            for p in 0..n {
-                let i = p as usize & (CAP - 1);
-                while seq[i].0.load(Ordering::Acquire) != 2 * p {
-                    std::hint::spin_loop();
-                }
-                // SAFETY: slot `i` reads free for `p`: the cell is ours.
-                unsafe { *data[i].0.get() = [p; 8] };
-                seq[i].0.store(2 * p + 1, Ordering::Release);
-            }
-        },
-        move || {
-            (0..n).fold(0u64, |sum, p| {
-                let i = p as usize & (CAP - 1);
-                while seq[i].0.load(Ordering::Acquire) != 2 * p + 1 {
-                    std::hint::spin_loop();
-                }
-                // SAFETY: slot `i` reads committed for `p`: the cell is ours.
-                let v = unsafe { (*data[i].0.get())[0] };
-                seq[i].0.store(2 * (p + CAP as u64), Ordering::Release);
-                sum.wrapping_add(v)
-            })
-        },
+        move || (0..n).for_each(|p| ring.send(p, p)),
+        move || (0..n).fold(0u64, |sum, p| sum.wrapping_add(ring.recv(p))),
     )
 }
 
@@ -578,6 +597,32 @@ fn ping_pong(cfg: &Cfg) {
         );
         let _ = (a3, b3);
         thread_rows.push(("two-atomic spin floor", r));
+    }
+    {
+        // The per-record protocol alone, 64-byte payloads: what the handles
+        // could reach at best.
+        let (ping, pong) = (SeqRing::new(), SeqRing::new());
+        let (mut sent, mut got, mut echoed, mut seen) = (0, 0, 0, 0);
+        let r = thread_ping_pong(
+            pings,
+            |i| {
+                ping.send(sent, i);
+                sent += 1;
+            },
+            || {
+                got += 1;
+                pong.recv(got - 1)
+            },
+            |v| {
+                pong.send(echoed, v);
+                echoed += 1;
+            },
+            || {
+                seen += 1;
+                ping.recv(seen - 1)
+            },
+        );
+        thread_rows.push(("sequence-ring floor (psyne's protocol, bare)", r));
     }
     for (name, strategy, by_ref) in [
         ("psyne busy-spin", WaitStrategy::BusySpin, false),
