@@ -361,8 +361,6 @@ fn an_aborted_record_ends_a_batch() {
     assert_eq!(tx.stats().aborted, 1);
 }
 
-/// Batches of a ring sized in bytes hold one record each (their records are
-/// found through descriptors, not by position).
 /// A batch taken apart into `Msg`s (`into_iter`): each is released on its
 /// own drop, in any order; those left in the iterator when it is dropped.
 fn batch_messages_are_released_one_by_one<P: Pattern>() {
@@ -422,6 +420,8 @@ fn a_batch_send_says_how_many_values_were_sent() {
     }
 }
 
+/// Batches of a ring sized in bytes hold one record each (their records are
+/// found through descriptors, not by position).
 #[test]
 fn batches_of_a_byte_sized_ring_hold_one_record() {
     let (mut tx, mut rx) = psyne::channel::<u64>().bytes(1024).spsc().unwrap();

@@ -492,8 +492,13 @@ impl SeqRing {
         }
     }
 
-    /// Producer: writes `[v; 8]` at position `p` (the only producer).
-    fn send(&self, p: u64, v: u64) {
+    /// Producer: writes `[v; 8]` at position `p`.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the ring's only producer, and sends positions 0, 1, …
+    /// in order.
+    unsafe fn send(&self, p: u64, v: u64) {
         let i = p as usize & (CAP - 1);
         while self.seq[i].0.load(Ordering::Acquire) != 2 * p {
             std::hint::spin_loop();
@@ -504,7 +509,12 @@ impl SeqRing {
     }
 
     /// Consumer: reads the first word at position `p` and frees the slot.
-    fn recv(&self, p: u64) -> u64 {
+    ///
+    /// # Safety
+    ///
+    /// The caller is the ring's only consumer, and receives positions 0, 1,
+    /// … in order.
+    unsafe fn recv(&self, p: u64) -> u64 {
         let i = p as usize & (CAP - 1);
         while self.seq[i].0.load(Ordering::Acquire) != 2 * p + 1 {
             std::hint::spin_loop();
@@ -521,8 +531,11 @@ fn sequence_floor(n: u64) -> Duration {
     let ring = &ring;
     threads(
         n,
-        move || (0..n).for_each(|p| ring.send(p, p)),
-        move || (0..n).fold(0u64, |sum, p| sum.wrapping_add(ring.recv(p))),
+        // SAFETY: one producer thread and one consumer thread, each in
+        // position order.
+        move || (0..n).for_each(|p| unsafe { ring.send(p, p) }),
+        // SAFETY: as above.
+        move || (0..n).fold(0u64, |sum, p| sum.wrapping_add(unsafe { ring.recv(p) })),
     )
 }
 
@@ -605,21 +618,28 @@ fn ping_pong(cfg: &Cfg) {
         let (mut sent, mut got, mut echoed, mut seen) = (0, 0, 0, 0);
         let r = thread_ping_pong(
             pings,
+            // The pinging thread is the only producer of `ping` and consumer
+            // of `pong`, the echoing thread the other way round, and each
+            // counts its positions from 0.
             |i| {
-                ping.send(sent, i);
+                // SAFETY: see above.
+                unsafe { ping.send(sent, i) };
                 sent += 1;
             },
             || {
                 got += 1;
-                pong.recv(got - 1)
+                // SAFETY: see above.
+                unsafe { pong.recv(got - 1) }
             },
             |v| {
-                pong.send(echoed, v);
+                // SAFETY: see above.
+                unsafe { pong.send(echoed, v) };
                 echoed += 1;
             },
             || {
                 seen += 1;
-                ping.recv(seen - 1)
+                // SAFETY: see above.
+                unsafe { ping.recv(seen - 1) }
             },
         );
         thread_rows.push(("sequence-ring floor (psyne's protocol, bare)", r));

@@ -249,9 +249,8 @@ impl Error for ReserveError {}
 /// [`send_batch_blocking`](crate::Sender::send_batch_blocking)) stopped
 /// before its last value.
 ///
-/// The first [`sent`](Self::sent) values were sent, in order, and receivers
-/// get them; the rest were not, and are still the caller's to retry or
-/// account for.
+/// The first [`sent`](Self::sent) values were committed, in order; the rest
+/// were not, and are still the caller's to retry or account for.
 ///
 /// # Examples
 ///

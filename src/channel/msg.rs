@@ -196,9 +196,10 @@ impl Taken {
     #[inline]
     fn bytes(self, shared: &Shared) -> &[u8] {
         let ptr = shared.record_ptr(self.offset);
-        // SAFETY: only a `Msg` or `MsgRef` calls this, on the record the
-        // receiver took from `shared` and gave it (`Msg::new`,
-        // `MsgRef::new`), which it holds until its drop releases it: the
+        // SAFETY: only a `Msg` or `MsgRef` calls this, on a record taken
+        // from `shared` and handed to it (`Msg::new`, `MsgRef::new`, by a
+        // receive or by a `Batch` giving its records out one by one), which
+        // it holds until its drop releases it: the
         // record `[offset, offset + len)` is inside the region, initialised
         // and committed, and no producer writes it meanwhile; the region
         // lives as long as `shared`, which the holder keeps (an `Arc`, or a
@@ -280,8 +281,8 @@ impl<T: Message + ?Sized + fmt::Debug> fmt::Debug for Msg<T> {
 
 /// A received message borrowed from its [`Receiver`](crate::Receiver):
 /// like [`Msg`], read in place and released on drop, but without the
-/// reference count that lets a `Msg` outlive the receiver, so it costs
-/// nothing beyond the ring's own protocol.
+/// reference count (an atomic increment and decrement per message) that
+/// lets a `Msg` outlive the receiver.
 ///
 /// From [`Receiver::recv_ref`](crate::Receiver::recv_ref),
 /// [`try_recv_ref`](crate::Receiver::try_recv_ref) and
@@ -375,7 +376,8 @@ impl<T: Message + ?Sized + fmt::Debug> fmt::Debug for MsgRef<'_, T> {
 
 /// Several messages received in one run, read in place like [`Msg`]s and
 /// released together when the batch is dropped: one reference count and one
-/// wake-up check for the whole run instead of one per message.
+/// wake-up check for the whole run instead of one per message. (Taken apart
+/// with `into_iter`, its messages become separate `Msg`s, each with its own.)
 ///
 /// From [`Receiver::recv_batch`](crate::Receiver::recv_batch),
 /// [`try_recv_batch`](crate::Receiver::try_recv_batch) and
@@ -612,6 +614,7 @@ impl<T: Message> IntoIterator for Batch<T> {
 /// assert_eq!(*last, 4);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[must_use = "iterators are lazy; dropping this releases the messages left in it"]
 pub struct BatchIntoIter<T: Message> {
     /// The records not yet handed out: `start` and `count` move as they
     /// are (so `count` may reach zero here, unlike in a `Batch` a user

@@ -73,10 +73,12 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
 
     /// The fast path of a take from a fixed-size ring. `None`, having taken
     /// nothing, when the ring is empty or not fixed-size; the general path
-    /// then handles it (including closing). `wrap` makes what the caller
-    /// gets of the record (right where it is taken: measured, building the
-    /// `Msg` after the record came back through the callers made blocking
-    /// SPSC 2.7× slower on the project machine).
+    /// then handles it (including closing).
+    ///
+    /// `wrap` turns the record into what the caller gets (a `Msg`, or the
+    /// bare record), right where it is taken. Measured on the project
+    /// machine: building the `Msg` only after the bare record had come back
+    /// through the callers made blocking SPSC 2.7× slower.
     #[inline(always)]
     fn take_fast<R>(shared: &Arc<Shared>, wrap: fn(&Arc<Shared>, Taken) -> R) -> Option<R> {
         let RecordLayout::Fixed { stride, size } = shared.layout else {
@@ -304,10 +306,9 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     }
 
     /// Receives the next message as a [`MsgRef`], borrowed from this
-    /// receiver, waiting for one: like [`recv`](Self::recv) without the
-    /// reference count that lets a [`Msg`] outlive the receiver, the
-    /// cheapest way to take, read and drop messages one at a time. `None`
-    /// once every sender is gone and every committed message was received.
+    /// receiver, waiting for one: like [`recv`](Self::recv), but without the
+    /// reference count that lets a [`Msg`] outlive the receiver. `None` once
+    /// every sender is gone and every committed message was received.
     ///
     /// # Cancel safety
     ///
