@@ -19,8 +19,10 @@ use crate::wait::{self, Blocker, Step};
 
 /// The receiving half of a channel.
 ///
-/// Yields [`Msg`]s that point into the ring. Every waiting operation has an
-/// `async` form, a `try_` form and a `_blocking` form. `Receiver` implements
+/// Yields [`Msg`]s that point into the ring (or, from the `recv_ref`
+/// family, [`MsgRef`]s that borrow the receiver; from the `recv_batch`
+/// family, [`Batch`]es of consecutive records). Every waiting operation has
+/// an `async` form, a `try_` form and a `_blocking` form. `Receiver` implements
 /// [`futures_core::Stream`]; the stream ends once every sender is gone and
 /// every committed message was received.
 ///
