@@ -66,6 +66,21 @@ fn impossible_extents_fail_the_receiver_not_the_process() {
 }
 
 #[test]
+fn a_batch_send_stopped_by_corruption_says_how_many_went() {
+    let uri = unique("batch");
+    let mut rx = block_on(crate::channel::<u64>().capacity(4).bind(&uri.to_string())).unwrap();
+    let mut tx = block_on(crate::channel::<u64>().connect(&uri.to_string())).unwrap();
+    let seg = scribbler(&uri);
+    // Descriptor 2 claims to be free for a lap that never came.
+    poke(&seg, desc_word(&seg, 2, 0), (2 * (2 + 4 * 10)) << 2);
+    let err = tx.send_batch_blocking(&[1, 2, 3, 4]).unwrap_err();
+    assert_eq!((err.sent(), err.error()), (2, ReserveError::Corrupted));
+    // The two that went are received; then the receiver meets the damage.
+    assert_eq!((*rx.try_recv().unwrap(), *rx.try_recv().unwrap()), (1, 2));
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Corrupted);
+}
+
+#[test]
 fn a_misaligned_shared_arena_cursor_fails_the_sender() {
     let uri = unique("arena");
     let s = uri.to_string();
