@@ -23,8 +23,11 @@ fn auto_traits() {
         Batch<u64>, BatchIter<'static, u64>, BatchIntoIter<u64>,
         Builder<u64>, Builder<[u8], Mpmc>, Stats, Backpressure, WaitStrategy, Uri, Scheme,
         BuildError, ReserveError, SendBatchError, SendError<u64>, TryRecvError, RecvTimeoutError,
-        ConnectError, UriError,
+        ConnectError, UriError, IpcAccess, Spsc, Mpsc, Spmc, Mpmc,
+        psyne::message::Schema, psyne::message::SchemaId, psyne::message::Registry,
     );
+    #[cfg(all(feature = "ipc", target_os = "linux"))]
+    all!(psyne::transport::ipc::ChannelInfo);
     stat::<Msg<u64>>();
     stat::<Msg<[u8]>>();
     stat::<Batch<u64>>();

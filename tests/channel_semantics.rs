@@ -212,6 +212,15 @@ fn batch_send_and_receive<P: Pattern>() {
     let got: Vec<u64> = buf.iter().map(|m| **m).collect();
     assert_eq!(got, values[..8]);
     drop(buf);
+    // The blocking form: waits for the first, takes the ready ones, and
+    // gives 0 for a limit of 0.
+    let mut buf = Vec::new();
+    assert_eq!(rx.recv_many_blocking(&mut buf, 0), 0);
+    tx.try_send_batch(&[100, 101, 102]).unwrap();
+    assert_eq!(rx.recv_many_blocking(&mut buf, 2), 2);
+    assert_eq!(rx.recv_many_blocking(&mut buf, 8), 1);
+    assert_eq!(buf.iter().map(|m| **m).collect::<Vec<_>>(), [100, 101, 102]);
+    drop(buf);
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
         let consumer = async {
@@ -418,6 +427,22 @@ fn a_batch_send_says_how_many_values_were_sent() {
         let err: SendBatchError = sender.join().unwrap().unwrap_err();
         assert_eq!((err.sent(), err.error()), (5, ReserveError::Closed), "blocking: {blocking}");
     }
+}
+
+/// `recv_many_blocking` waits for the first message, then ends with 0 once
+/// the channel is closed and drained.
+#[test]
+fn recv_many_blocking_waits_then_ends() {
+    let (mut tx, mut rx) = psyne::channel::<u64>().capacity(4).spsc().unwrap();
+    let sender = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        tx.send_blocking(7).unwrap();
+    });
+    let mut buf = Vec::new();
+    assert_eq!(rx.recv_many_blocking(&mut buf, 4), 1);
+    sender.join().unwrap();
+    assert_eq!(rx.recv_many_blocking(&mut buf, 4), 0);
+    assert_eq!(buf.iter().map(|m| **m).collect::<Vec<_>>(), [7]);
 }
 
 /// Batches of a ring sized in bytes hold one record each (their records are

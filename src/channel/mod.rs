@@ -155,7 +155,18 @@ macro_rules! pattern {
 }
 
 pattern!(
-    /// One sender, one receiver: the fastest pattern.
+    /// One sender, one receiver: the fastest pattern. Neither handle can be
+    /// cloned, so there is never a second one:
+    ///
+    /// ```compile_fail
+    /// let (tx, _rx) = psyne::channel::<u64>().spsc().unwrap();
+    /// let second = tx.clone(); // `Sender<u64, Spsc>` is not `Clone`
+    /// ```
+    ///
+    /// ```compile_fail
+    /// let (_tx, rx) = psyne::channel::<u64>().spsc().unwrap();
+    /// let second = rx.clone(); // `Receiver<u64, Spsc>` is not `Clone`
+    /// ```
     Spsc, false, false, "spsc"
 );
 pattern!(

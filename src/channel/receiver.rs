@@ -466,6 +466,33 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         }
     }
 
+    /// Blocks the thread until at least one message is ready, then appends
+    /// up to `limit` ready messages to `buf`. Returns how many; `0` once
+    /// closed and drained (or if `limit` is 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u32>().capacity(8).spsc()?;
+    /// std::thread::spawn(move || tx.send_batch_blocking(&[1, 2, 3]));
+    /// let mut buf = Vec::new();
+    /// while rx.recv_many_blocking(&mut buf, 2) > 0 {}
+    /// assert_eq!(buf.iter().map(|m| **m).collect::<Vec<_>>(), [1, 2, 3]);
+    /// # Ok::<(), psyne::BuildError>(())
+    /// ```
+    pub fn recv_many_blocking(&mut self, buf: &mut Vec<Msg<T>>, limit: usize) -> usize {
+        if limit == 0 {
+            return 0;
+        }
+        match self.recv_blocking() {
+            Some(first) => {
+                buf.push(first);
+                1 + self.try_recv_many(buf, limit - 1)
+            }
+            None => 0,
+        }
+    }
+
     /// A snapshot of the channel's counters (the same for every handle).
     ///
     /// # Examples
