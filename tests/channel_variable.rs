@@ -3,7 +3,7 @@
 
 mod common;
 
-use psyne::{Pattern, ReserveError, TryRecvError};
+use psyne::{Backpressure, Pattern, ReserveError, Sender, TryRecvError};
 
 #[cfg(feature = "macros")]
 #[psyne::message]
@@ -15,7 +15,11 @@ struct FloatVector {
     data: [f32],
 }
 
-for_each_pattern!(records_of_every_size_round_trip, space_is_reclaimed_out_of_order);
+for_each_pattern!(
+    records_of_every_size_round_trip,
+    space_is_reclaimed_out_of_order,
+    backpressure_policies_hold_for_byte_rings,
+);
 
 /// Deterministic pseudo-random lengths.
 fn lengths(n: usize, max: usize) -> Vec<usize> {
@@ -51,6 +55,64 @@ fn records_of_every_size_round_trip<P: Pattern>() {
         }
     }
     assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Empty);
+}
+
+/// Every backpressure policy on a ring sized in bytes, where "full" means
+/// the arena has no room (four 64-byte records fill 256 bytes): fail fast,
+/// drop the newest (a reservation reports `Full`), overwrite the oldest
+/// (counted; the arena reclaims the evicted record's bytes), and wait.
+fn backpressure_policies_hold_for_byte_rings<P: Pattern>() {
+    let build = |policy| {
+        psyne::channel::<[u8]>().bytes(256).backpressure(policy).pattern::<P>().build().unwrap()
+    };
+    let send = |tx: &mut Sender<[u8], P>, v: u8| -> Result<(), ReserveError> {
+        let mut rec = tx.reserve_bytes_blocking(64)?;
+        rec.fill(v);
+        rec.commit();
+        Ok(())
+    };
+
+    let (mut tx, mut rx) = build(Backpressure::FailFast);
+    for v in 0..4 {
+        send(&mut tx, v).unwrap();
+    }
+    assert_eq!(send(&mut tx, 4), Err(ReserveError::Full));
+    assert_eq!(rx.try_recv().unwrap()[0], 0);
+    send(&mut tx, 4).unwrap();
+
+    // Reservations cannot be dropped silently: they report `Full`, and
+    // nothing is counted as dropped.
+    let (mut tx, mut rx) = build(Backpressure::DropNewest);
+    for v in 0..4 {
+        send(&mut tx, v).unwrap();
+    }
+    assert_eq!(send(&mut tx, 4), Err(ReserveError::Full));
+    assert_eq!(tx.try_reserve_bytes(64).unwrap_err(), ReserveError::Full);
+    let got: Vec<u8> = std::iter::from_fn(|| rx.try_recv().ok().map(|m| m[0])).collect();
+    assert_eq!(got, [0, 1, 2, 3]);
+    assert_eq!(tx.stats().dropped, 0);
+
+    let (mut tx, mut rx) = build(Backpressure::OverwriteOldest);
+    for v in 0..10 {
+        send(&mut tx, v).unwrap();
+    }
+    let got: Vec<u8> = std::iter::from_fn(|| rx.try_recv().ok().map(|m| m[0])).collect();
+    assert_eq!(got, [6, 7, 8, 9]);
+    assert_eq!(rx.stats().dropped, 6);
+
+    let (mut tx, mut rx) = build(Backpressure::Wait);
+    let sender = std::thread::spawn(move || {
+        for v in 0..50 {
+            send(&mut tx, v).unwrap();
+        }
+    });
+    let mut next = 0;
+    while let Some(m) = rx.recv_blocking() {
+        assert!(m.len() == 64 && m.iter().all(|&b| b == next), "record {next}");
+        next += 1;
+    }
+    sender.join().unwrap();
+    assert_eq!(next, 50);
 }
 
 fn space_is_reclaimed_out_of_order<P: Pattern>() {

@@ -8,12 +8,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::executor::block_on;
-use psyne::{MultiProducer, Pattern, Receiver, ReserveError, SendError, Sender, TryRecvError};
+use psyne::{
+    Backpressure, MultiProducer, Pattern, Receiver, ReserveError, SendError, Sender, TryRecvError,
+};
 
 /// Where a channel under test lives.
 trait Substrate {
     /// A channel of `u64` with `cap` records.
-    fn fixed<P: Pattern>(cap: usize) -> (Sender<u64, P>, Receiver<u64, P>);
+    fn fixed<P: Pattern>(cap: usize) -> (Sender<u64, P>, Receiver<u64, P>) {
+        Self::with_policy(cap, Backpressure::Wait)
+    }
+    /// A channel of `u64` with `cap` records whose sender follows `policy`.
+    fn with_policy<P: Pattern>(
+        cap: usize,
+        policy: Backpressure,
+    ) -> (Sender<u64, P>, Receiver<u64, P>);
     /// A channel of byte records with `bytes` of ring.
     fn bytes<P: Pattern>(bytes: usize) -> (Sender<[u8], P>, Receiver<[u8], P>);
     /// Another sender of the channel `tx` belongs to, attached the way a
@@ -34,8 +43,11 @@ fn unique(scheme: &str) -> String {
 struct Inproc;
 
 impl Substrate for Inproc {
-    fn fixed<P: Pattern>(cap: usize) -> (Sender<u64, P>, Receiver<u64, P>) {
-        psyne::channel::<u64>().capacity(cap).pattern::<P>().build().unwrap()
+    fn with_policy<P: Pattern>(
+        cap: usize,
+        policy: Backpressure,
+    ) -> (Sender<u64, P>, Receiver<u64, P>) {
+        psyne::channel::<u64>().capacity(cap).backpressure(policy).pattern::<P>().build().unwrap()
     }
     fn bytes<P: Pattern>(bytes: usize) -> (Sender<[u8], P>, Receiver<[u8], P>) {
         psyne::channel::<[u8]>().bytes(bytes).pattern::<P>().build().unwrap()
@@ -58,10 +70,14 @@ impl<const IPC: bool> Named<IPC> {
 }
 
 impl<const IPC: bool> Substrate for Named<IPC> {
-    fn fixed<P: Pattern>(cap: usize) -> (Sender<u64, P>, Receiver<u64, P>) {
+    fn with_policy<P: Pattern>(
+        cap: usize,
+        policy: Backpressure,
+    ) -> (Sender<u64, P>, Receiver<u64, P>) {
         let uri = Self::uri();
-        let rx = block_on(psyne::channel::<u64>().capacity(cap).pattern::<P>().bind(&uri));
-        let tx = block_on(psyne::channel::<u64>().pattern::<P>().connect(&uri));
+        let builder = || psyne::channel::<u64>().backpressure(policy).pattern::<P>();
+        let rx = block_on(builder().capacity(cap).bind(&uri));
+        let tx = block_on(builder().connect(&uri));
         (tx.unwrap(), rx.unwrap())
     }
     fn bytes<P: Pattern>(bytes: usize) -> (Sender<[u8], P>, Receiver<[u8], P>) {
@@ -243,6 +259,42 @@ fn borrowed_receives<S: Substrate, P: Pattern>() {
     assert_eq!(*kept, 7);
 }
 
+/// The backpressure policies, the counters of `stats()`, and `into_bytes`
+/// behave the same on every substrate.
+fn policies_stats_and_bytes<S: Substrate, P: Pattern>() {
+    let (mut tx, mut rx) = S::with_policy::<P>(2, Backpressure::FailFast);
+    tx.send_blocking(1).unwrap();
+    tx.send_blocking(2).unwrap();
+    assert_eq!(tx.send_blocking(3), Err(SendError::Full(3)));
+    assert_eq!(tx.reserve_blocking().unwrap_err(), ReserveError::Full);
+    let s = rx.stats();
+    assert_eq!((s.sent, s.received, s.depth, s.capacity, s.full_events), (2, 0, 2, 2, 2));
+    let m = rx.try_recv().unwrap();
+    let addr = m.as_bytes().as_ptr();
+    let bytes = m.into_bytes();
+    assert_eq!((&bytes[..], bytes.as_ptr()), (&1u64.to_ne_bytes()[..], addr), "in place");
+    tx.try_send(3).unwrap_err(); // the `Bytes` still holds its record
+    drop(bytes);
+    tx.try_send(3).unwrap();
+    assert_eq!(tx.stats().received, 1);
+
+    let (mut tx, mut rx) = S::with_policy::<P>(2, Backpressure::DropNewest);
+    for i in 0..5 {
+        tx.send_blocking(i).unwrap();
+    }
+    assert_eq!(tx.stats().dropped, 3);
+    assert_eq!((*rx.try_recv().unwrap(), *rx.try_recv().unwrap()), (0, 1));
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Empty);
+
+    let (mut tx, mut rx) = S::with_policy::<P>(3, Backpressure::OverwriteOldest);
+    for i in 0..10 {
+        tx.send_blocking(i).unwrap();
+    }
+    let got: Vec<u64> = (0..3).map(|_| *rx.try_recv().unwrap()).collect();
+    assert_eq!(got, [7, 8, 9]);
+    assert_eq!(rx.stats().dropped, 7);
+}
+
 /// Async tasks on a multi-threaded runtime park and wake each other
 /// through a tiny ring.
 fn async_tasks_park_and_wake<S: Substrate, P: Pattern>() {
@@ -387,6 +439,7 @@ macro_rules! substrates {
             fifo_then_end,
             batches_in_order,
             borrowed_receives,
+            policies_stats_and_bytes,
             sends_fail_without_receivers,
             aborted_reservations_vanish,
             release_in_any_order,

@@ -24,7 +24,7 @@ mod msg;
 mod receiver;
 mod sender;
 pub(crate) mod shared;
-mod stats;
+pub(crate) mod stats;
 mod uri;
 
 pub use builder::{Builder, channel};

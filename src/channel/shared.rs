@@ -208,6 +208,8 @@ pub(crate) struct Remote {
     pub(crate) alive: Box<dyn Fn(usize) -> bool + Send + Sync>,
     /// The channel's corruption flag (moved into the `Shared` on build).
     pub(crate) corrupt: Option<Place<AtomicUsize>>,
+    /// The channel's counters (moved into the `Shared` on build).
+    pub(crate) stats: Option<Place<Counters>>,
     /// Dropped last: keeps the memory above mapped.
     #[allow(dead_code, reason = "held for its `Drop`")]
     pub(crate) keep: Box<dyn std::any::Any + Send + Sync>,
@@ -250,7 +252,9 @@ pub(crate) struct Shared {
     /// Live receivers, likewise.
     receivers: Handles,
     pub(crate) cfg: Config,
-    pub(crate) stats: Counters,
+    /// The channel's counters (in shared memory for a channel between
+    /// processes).
+    pub(crate) stats: Place<Counters>,
     /// Non-zero once a record from another process failed its checks (in
     /// shared memory for a channel between processes, so every process
     /// learns it).
@@ -324,7 +328,10 @@ impl Shared {
             senders: Handles::new(senders),
             receivers: Handles::new(receivers),
             cfg,
-            stats: Counters::default(),
+            stats: remote
+                .as_mut()
+                .and_then(|r| r.stats.take())
+                .unwrap_or_else(|| Place::boxed(Box::new(Counters::default()))),
             corrupt: remote
                 .as_mut()
                 .and_then(|r| r.corrupt.take())

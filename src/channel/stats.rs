@@ -5,7 +5,9 @@ use crossbeam_utils::CachePadded;
 use crate::sync::{AtomicU64, Ordering};
 
 /// A snapshot of a channel's counters, from [`Sender::stats`] or
-/// [`Receiver::stats`]; both handles see the same channel-wide numbers.
+/// [`Receiver::stats`]; every handle sees the same channel-wide numbers (on
+/// an `ipc://` channel, in every process: the counters live in the shared
+/// segment).
 ///
 /// Counters are read one by one while the channel runs, so a snapshot of a
 /// busy channel is not atomic as a whole.
@@ -54,7 +56,10 @@ pub struct Stats {
     pub capacity_bytes: usize,
 }
 
+// `repr(C)` (with `Counters`): a channel between processes keeps its
+// counters in shared memory, laid out the same by every process.
 #[derive(Debug, Default)]
+#[repr(C)]
 struct Side {
     count: AtomicU64,
     bytes: AtomicU64,
@@ -97,8 +102,11 @@ impl Side {
     }
 }
 
-/// The live counters of a channel.
+/// The live counters of a channel: in the `Shared` of an in-process
+/// channel, in the shared segment of a channel between processes (so every
+/// process reads the same numbers).
 #[derive(Debug, Default)]
+#[repr(C)]
 pub(crate) struct Counters {
     tx: CachePadded<Side>,
     rx: CachePadded<Side>,

@@ -236,6 +236,8 @@ impl Attached {
         let wake = unsafe { SharedWake::new(NonNull::from(&*control.wake), eventfd) };
         // SAFETY: as just said.
         let corrupt = unsafe { Place::at(NonNull::from(&*control.corrupt)) };
+        // SAFETY: as just said (every field of the counters is an atomic).
+        let stats = unsafe { Place::at(NonNull::from(&control.stats)) };
         let arena = multi_producer_arena.then(|| {
             // SAFETY: as just said.
             unsafe { Place::at(NonNull::from(&*control.arena)) }
@@ -255,6 +257,7 @@ impl Attached {
             owner: slot + 1,
             arena,
             corrupt: Some(corrupt),
+            stats: Some(stats),
             keep: Box::new(attachment),
         };
         // SAFETY: the ring is dropped with the `Shared`, before `remote`'s
@@ -462,6 +465,8 @@ pub struct ChannelInfo {
     pub receiver_processes: usize,
     /// The pids of the attached processes.
     pub pids: Vec<u32>,
+    /// The channel's counters, as its handles' `stats()` give them.
+    pub stats: crate::Stats,
 }
 
 impl fmt::Display for ChannelInfo {
@@ -499,11 +504,14 @@ impl fmt::Display for ChannelInfo {
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let name = format!("doc-list-{}", std::process::id());
 /// let _rx = psyne::channel::<u64>().bind(&format!("ipc://{name}")).await?;
+/// let mut tx = psyne::channel::<u64>().connect(&format!("ipc://{name}")).await?;
+/// tx.send(7).await?;
 /// let found = psyne::transport::ipc::list()?;
 /// let info = found.iter().find(|c| c.name == name).expect("listed");
 /// assert_eq!(info.pattern, "spsc");
 /// assert_eq!(info.schema.name(), "u64");
 /// assert_eq!(info.receiver_processes, 1);
+/// assert_eq!((info.stats.sent, info.depth), (1, 1));
 /// # Ok(())
 /// # }
 /// ```
@@ -542,6 +550,16 @@ pub fn list() -> std::io::Result<Vec<ChannelInfo>> {
             sender_processes: count(HOLDS_SENDERS),
             receiver_processes: count(HOLDS_RECEIVERS),
             pids,
+            stats: control.stats.snapshot(
+                ring.tail(),
+                ring.head(),
+                header.descs as usize,
+                header.data_len as usize,
+                match header.geometry().layout {
+                    RecordLayout::Fixed { size, .. } => Some(size),
+                    RecordLayout::Variable { .. } => None,
+                },
+            ),
         });
         drop(ring);
     }

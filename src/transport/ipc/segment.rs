@@ -23,6 +23,7 @@ use std::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use crate::channel::shared::{Geometry, MAX_DESCS, RecordLayout};
+use crate::channel::stats::Counters;
 use crate::region::shm::ShmRegion;
 use crate::ring::{Cursors, Desc, Handles, MAX_OWNERS, PAYLOAD_ALIGN, Ring, SharedArena};
 use crate::sync::{AtomicU64, AtomicUsize};
@@ -32,7 +33,8 @@ use crate::wait::shared::WakeWords;
 pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 /// Version of this layout; a peer with another one is refused. Version 2:
 /// waiting bits beside the cursors instead of a wait bit per descriptor.
-pub(crate) const LAYOUT_VERSION: u32 = 2;
+/// Version 3: the channel's counters in the control block.
+pub(crate) const LAYOUT_VERSION: u32 = 3;
 
 const PAGE: usize = 4096;
 /// Longest schema table a segment may carry (psyne's own are a few hundred
@@ -104,6 +106,8 @@ pub(crate) struct Control {
     /// Set once any process found the ring corrupt.
     pub(crate) corrupt: CachePadded<AtomicUsize>,
     pub(crate) arena: CachePadded<SharedArena>,
+    /// The channel's counters, kept by every process's handles.
+    pub(crate) stats: Counters,
     pub(crate) peers: [PeerSlot; MAX_OWNERS],
 }
 
