@@ -198,6 +198,11 @@ fn sender_killed_mid_reserve_ends_the_stream() {
     sender.kill();
     // Within 10 s (`drain` fails otherwise): the committed ten, then the end.
     assert_eq!(drain(&mut rx, Duration::from_secs(10)), (0..10).collect::<Vec<_>>());
+    // Nothing of the channel outlives the survivor's handle, and the name
+    // is free again.
+    drop(rx);
+    assert_eq!(traces(uri.strip_prefix("ipc://").unwrap()), 0, "leftovers after a kill");
+    let _again = block_on(psyne::channel::<u64>().bind(&uri)).unwrap();
 }
 
 #[test]
@@ -347,6 +352,10 @@ fn sender_gets_closed_when_the_receiver_dies() {
         let sent = sent.expect("the parked sender woke").unwrap();
         assert!(matches!(sent, Err(SendError::Closed(3))), "{sent:?}");
     });
+    // The binder died: its name is free for a new binder, and once the
+    // survivor's handle is gone nothing of the old channel is left here.
+    assert_eq!(traces(uri.strip_prefix("ipc://").unwrap()), 0, "leftovers after a kill");
+    let _again = block_on(psyne::channel::<u64>().bind(&uri)).unwrap();
 }
 
 #[test]

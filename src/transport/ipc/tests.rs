@@ -121,9 +121,10 @@ impl Rng {
     }
 }
 
-/// Random words written over cursors, descriptors and the arena's words,
-/// then every non-waiting operation, many times: the process survives
-/// and every call returns.
+/// Random words written over the control block (handle counts, wake words,
+/// counters, peers), cursors, descriptors and the arena's words, then the
+/// non-waiting operations and a receive with a deadline, many times: the
+/// process survives and every call returns.
 fn scribble_rounds<P: Pattern>(seed: u64) {
     let mut rng = Rng(seed);
     for round in 0..40 {
@@ -138,9 +139,11 @@ fn scribble_rounds<P: Pattern>(seed: u64) {
             let mut tx = block_on(crate::channel::<u64>().pattern::<P>().connect(&s)).unwrap();
             let mut rx = rx.unwrap();
             seg = scribbler(&uri);
-            ops = Box::new(move |rng: &mut Rng| match rng.next() % 3 {
+            ops = Box::new(move |rng: &mut Rng| match rng.next() % 4 {
                 0 => drop(tx.try_send(rng.next())),
                 1 => drop(rx.try_recv()),
+                // A waiting form too: it must end by its deadline.
+                2 => drop(rx.recv_timeout(Duration::from_millis(1))),
                 _ => drop(tx.try_reserve().map(|s| s.commit())),
             });
         } else if words {
@@ -185,11 +188,14 @@ fn scribble_rounds<P: Pattern>(seed: u64) {
         let ring_start = h.cursors_off;
         let ring_end = h.descs_off + h.descs * 64;
         let arena = (4096 + std::mem::offset_of!(segment::Control, arena)) as u64;
+        // The control block: handle counts, wake words, the corruption
+        // flag, the counters and the peers' slots.
+        let control = 4096u64;
         for _ in 0..(1 + rng.next() % 8) {
-            let off = if rng.next().is_multiple_of(4) {
-                arena + (rng.next() % 4) * 8
-            } else {
-                ring_start + (rng.next() % ((ring_end - ring_start) / 8)) * 8
+            let off = match rng.next() % 8 {
+                0 | 1 => arena + (rng.next() % 4) * 8,
+                2 => control + (rng.next() % ((ring_start - control) / 8)) * 8,
+                _ => ring_start + (rng.next() % ((ring_end - ring_start) / 8)) * 8,
             };
             let v = match rng.next() % 4 {
                 0 => rng.next(),
@@ -222,4 +228,14 @@ fn random_scribbles_never_panic_or_hang_spsc() {
 #[test]
 fn random_scribbles_never_panic_or_hang_mpmc() {
     scribble_rounds::<Mpmc>(0xd1b5_4a32_d192_ed03);
+}
+
+#[test]
+fn random_scribbles_never_panic_or_hang_mpsc() {
+    scribble_rounds::<crate::Mpsc>(0x2545_f491_4f6c_dd1d);
+}
+
+#[test]
+fn random_scribbles_never_panic_or_hang_spmc() {
+    scribble_rounds::<crate::Spmc>(0x94d0_49bb_1331_11eb);
 }
