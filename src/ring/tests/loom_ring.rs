@@ -203,6 +203,73 @@ fn aborted_records_are_skipped_and_reclaimed() {
     });
 }
 
+/// Multi-producer aborts: a claim is given back with `try_unclaim` while it
+/// is the newest, or committed as aborted once another claim followed.
+/// Either way the consumer sees only the other producer's record, once, and
+/// both descriptors come back.
+#[test]
+fn multi_producer_aborts_unclaim_or_skip() {
+    loom::model(|| {
+        let ch = Chan::new(2);
+        let a = ch.clone();
+        let aborter = thread::spawn(move || {
+            loop {
+                match a.ring.try_claim(true) {
+                    Claim::Claimed(pos) => {
+                        if !a.ring.try_unclaim(pos, true) {
+                            a.ring.commit(pos, true, true);
+                        }
+                        return;
+                    }
+                    Claim::Full(_) => thread::yield_now(),
+                    Claim::Corrupt => panic!("an honest ring read as corrupt"),
+                }
+            }
+        });
+        let p = ch.clone();
+        let producer = thread::spawn(move || {
+            p.send(true, 7, false);
+        });
+        assert_eq!(ch.recv(false), 7);
+        aborter.join().unwrap();
+        producer.join().unwrap();
+        // An aborted record committed behind the 7 is skipped and released.
+        assert!(ch.try_take(false).is_none());
+        for _ in 0..2 {
+            assert!(matches!(ch.ring.try_claim(true), Claim::Claimed(_)), "space came back");
+        }
+    });
+}
+
+/// Multi-producer records released out of order (newest first) while the
+/// producers still run: every descriptor comes back.
+#[test]
+fn mpsc_out_of_order_release() {
+    loom::model(|| {
+        let ch = Chan::new(2);
+        let producers = spawn_producers(&ch, 2);
+        let mut held = Vec::new();
+        while held.len() < 2 {
+            match ch.try_take(false) {
+                Some(taken) => held.push(taken),
+                None => thread::yield_now(),
+            }
+        }
+        let mut values: Vec<u64> = held.iter().map(|(_, v)| *v).collect();
+        values.sort_unstable();
+        assert_eq!(values, [1, 2]);
+        for (pos, _) in held.into_iter().rev() {
+            ch.ring.release(pos, true);
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        for _ in 0..2 {
+            assert!(matches!(ch.ring.try_claim(true), Claim::Claimed(_)), "space came back");
+        }
+    });
+}
+
 /// A consumer's try-then-park: `(took a record, parked)`.
 fn take_or_park(ch: &Chan) -> (bool, bool) {
     match ch.ring.try_take(false) {
