@@ -326,6 +326,22 @@ fn killed_holder(test: &str, batch: bool) {
     assert_eq!(got, [4, 5, 6, 7]);
 }
 
+/// Once every sender left an `ipc://` channel, it is closing for good: a
+/// new sender gets `ConnectError::Closed`, and the receiver drains and ends.
+#[test]
+fn connecting_after_the_senders_left_is_closed() {
+    let uri = unique("closed-senders");
+    let mut rx = block_on(psyne::channel::<u64>().pattern::<Mpsc>().bind(&uri)).unwrap();
+    let mut tx = block_on(psyne::channel::<u64>().pattern::<Mpsc>().connect(&uri)).unwrap();
+    tx.send_blocking(1).unwrap();
+    drop(tx);
+    let err = block_on(psyne::channel::<u64>().pattern::<Mpsc>().connect(&uri)).unwrap_err();
+    assert!(matches!(err, psyne::ConnectError::Closed { .. }), "{err}");
+    assert!(err.to_string().contains("closing"), "{err}");
+    assert_eq!(rx.recv_blocking().map(|m| *m), Some(1));
+    assert!(rx.recv_blocking().is_none());
+}
+
 #[test]
 fn sender_gets_closed_when_the_receiver_dies() {
     const TEST: &str = "sender_gets_closed_when_the_receiver_dies";

@@ -82,6 +82,26 @@ async fn a_channel_with_no_receiver_left_is_not_found() {
     assert!(matches!(err, ConnectError::NotFound { .. }));
 }
 
+/// Once every sender left, the channel is closing for good: its name is
+/// free (a new sender is told nothing is bound there, a new binder gets a
+/// new channel), while the old receiver drains and ends.
+#[tokio::test]
+async fn a_channel_whose_senders_left_frees_its_name() {
+    let uri = format!("memory://closed-senders-{}", std::process::id());
+    let mut rx = psyne::channel::<u64>().pattern::<Mpsc>().bind(&uri).await.unwrap();
+    let mut tx = psyne::channel::<u64>().pattern::<Mpsc>().connect(&uri).await.unwrap();
+    tx.send(1).await.unwrap();
+    drop(tx);
+    let err = psyne::channel::<u64>().pattern::<Mpsc>().connect(&uri).await.unwrap_err();
+    assert!(matches!(err, ConnectError::NotFound { .. }), "{err}");
+    let mut new_rx = psyne::channel::<u64>().pattern::<Mpsc>().bind(&uri).await.unwrap();
+    let mut new_tx = psyne::channel::<u64>().pattern::<Mpsc>().connect(&uri).await.unwrap();
+    new_tx.send(2).await.unwrap();
+    assert_eq!(rx.recv().await.map(|m| *m), Some(1));
+    assert!(rx.recv().await.is_none());
+    assert_eq!(new_rx.recv().await.map(|m| *m), Some(2));
+}
+
 #[tokio::test]
 async fn other_schemes_are_reported_as_not_built() {
     let mut unbuilt = vec!["tcp://127.0.0.1:7777"];
