@@ -408,7 +408,8 @@ fn permission_is_refused_to_other_users_unless_both_allow() {
                 tx.send_blocking(7).unwrap();
                 say("sent");
             }
-            Err(err) => say(&err.to_string()),
+            // The variant, then the message: both are checked.
+            Err(err) => say(&format!("{}: {err}", variant(&err))),
         }
         return;
     }
@@ -422,6 +423,7 @@ fn permission_is_refused_to_other_users_unless_both_allow() {
     let _rx = block_on(psyne::channel::<u64>().bind(&uri)).unwrap();
     let other = child::spawn(TEST, &format!("allow,{uri}"));
     let said = other.heard();
+    assert!(said.starts_with("PermissionDenied:"), "{said}");
     assert!(said.contains("permission denied") && said.contains("refused"), "{said}");
     other.join();
     // Both sides allow each other: the other user's process sends.
@@ -437,8 +439,15 @@ fn permission_is_refused_to_other_users_unless_both_allow() {
     let _rx = block_on(psyne::channel::<u64>().ipc_access(IpcAccess::AnyUser).bind(&uri)).unwrap();
     let other = child::spawn(TEST, &format!("deny,{uri}"));
     let said = other.heard();
+    assert!(said.starts_with("PermissionDenied:"), "{said}");
     assert!(said.contains("runs as user 0"), "{said}");
     other.join();
+}
+
+/// The name of `err`'s variant.
+fn variant(err: &ConnectError) -> String {
+    let debug = format!("{err:?}");
+    debug.split([' ', '{', '(']).next().unwrap_or_default().to_owned()
 }
 
 #[tokio::test]
