@@ -386,12 +386,64 @@ fn a_blocked_receiver_uses_no_cpu_across_processes() {
     let uri = unique("cpu");
     let mut rx = block_on(psyne::channel::<u64>().bind(&uri)).unwrap();
     let sender = child::spawn(TEST, &uri);
-    let before = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    assert_eq!(*rx.recv_timeout(Duration::from_secs(30)).unwrap(), 42);
-    let after = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    let cpu_ns = (after.tv_sec - before.tv_sec) * 1_000_000_000 + (after.tv_nsec - before.tv_nsec);
+    let cpu_ns = thread_cpu_ns(|| {
+        assert_eq!(*rx.recv_timeout(Duration::from_secs(30)).unwrap(), 42);
+    });
     assert!(cpu_ns < 30_000_000, "a parked receiver used {cpu_ns} ns of CPU in ~300 ms");
     sender.join();
+}
+
+/// Thread CPU time spent by `f`, in nanoseconds.
+fn thread_cpu_ns(f: impl FnOnce()) -> i64 {
+    let before = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    f();
+    let after = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    (after.tv_sec - before.tv_sec) * 1_000_000_000 + (after.tv_nsec - before.tv_nsec)
+}
+
+/// An async receiver parked in tokio (on the channel's eventfd) and a
+/// blocking sender parked on a full ring use no CPU while they wait for
+/// the other process (about 300 ms each).
+#[test]
+fn an_async_receiver_and_a_blocked_sender_use_no_cpu_across_processes() {
+    const TEST: &str = "an_async_receiver_and_a_blocked_sender_use_no_cpu_across_processes";
+    if let Some(arg) = role(TEST) {
+        let (mode, uri) = arg.split_once(',').unwrap();
+        if mode == "send" {
+            let mut tx = block_on(psyne::channel::<u64>().connect(uri)).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            tx.send_blocking(42).unwrap();
+        } else {
+            let mut rx = block_on(psyne::channel::<u64>().capacity(1).bind(uri)).unwrap();
+            say("bound");
+            std::thread::sleep(Duration::from_millis(300));
+            for want in [1, 2] {
+                assert_eq!(*rx.recv_timeout(Duration::from_secs(30)).unwrap(), want);
+            }
+        }
+        return;
+    }
+    let uri = unique("cpu-async");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut rx = rt.block_on(psyne::channel::<u64>().bind(&uri)).unwrap();
+    let sender = child::spawn(TEST, &format!("send,{uri}"));
+    let cpu_ns = thread_cpu_ns(|| {
+        let got = rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(30), rx.recv()).await.unwrap()
+        });
+        assert_eq!(got.map(|m| *m), Some(42));
+    });
+    assert!(cpu_ns < 30_000_000, "a parked async receiver used {cpu_ns} ns of CPU in ~300 ms");
+    sender.join();
+
+    let uri = unique("cpu-sender");
+    let receiver = child::spawn(TEST, &format!("recv,{uri}"));
+    assert_eq!(receiver.heard(), "bound");
+    let mut tx = block_on(psyne::channel::<u64>().connect(&uri)).unwrap();
+    tx.send_blocking(1).unwrap();
+    let cpu_ns = thread_cpu_ns(|| tx.send_blocking(2).unwrap());
+    assert!(cpu_ns < 30_000_000, "a parked sender used {cpu_ns} ns of CPU in ~300 ms");
+    receiver.join();
 }
 
 #[test]
