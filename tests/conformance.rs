@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use futures::executor::block_on;
 use psyne::{
-    Backpressure, MultiProducer, Pattern, Receiver, ReserveError, SendError, Sender, TryRecvError,
+    Backpressure, MultiConsumer, MultiProducer, Pattern, Receiver, ReserveError, SendError, Sender,
+    TryRecvError,
 };
 
 /// Where a channel under test lives.
@@ -295,6 +296,26 @@ fn policies_stats_and_bytes<S: Substrate, P: Pattern>() {
     assert_eq!(rx.stats().dropped, 7);
 }
 
+/// `Sender` as a `Sink` (`send_all`, through a tiny ring so that it waits
+/// for room) and `Receiver` as a `Stream` (ending once the sender is gone),
+/// on tokio tasks.
+fn sink_and_stream<S: Substrate, P: Pattern>() {
+    use futures::{SinkExt, StreamExt};
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (mut tx, rx) = S::fixed::<P>(2);
+    rt.block_on(async move {
+        let sender = tokio::spawn(async move {
+            let mut items = futures::stream::iter(0..500u64).map(Ok);
+            tx.send_all(&mut items).await.unwrap();
+            tx.close().await.unwrap();
+        });
+        let all = async { rx.map(|m| *m).collect::<Vec<_>>().await };
+        let got = tokio::time::timeout(Duration::from_secs(30), all).await.expect("no hang");
+        sender.await.unwrap();
+        assert_eq!(got, (0..500).collect::<Vec<_>>());
+    });
+}
+
 /// Async tasks on a multi-threaded runtime park and wake each other
 /// through a tiny ring.
 fn async_tasks_park_and_wake<S: Substrate, P: Pattern>() {
@@ -360,6 +381,34 @@ fn timeouts_and_try_forms<S: Substrate, P: Pattern>() {
     assert_eq!((stats.sent, stats.capacity), (2, 2));
 }
 
+/// Cloned receivers: each message goes to exactly one of them, in ring
+/// order within each, and all end once the sender is gone.
+fn cloned_receivers_share_the_stream<S: Substrate, P: Pattern + MultiConsumer>() {
+    let (mut tx, rx) = S::fixed::<P>(4);
+    let n = 2000u64;
+    let sender = std::thread::spawn(move || {
+        for i in 0..n {
+            tx.send_blocking(i).unwrap();
+        }
+    });
+    let take = |mut rx: Receiver<u64, P>| {
+        std::thread::spawn(move || {
+            let mut got = Vec::new();
+            while let Some(m) = rx.recv_blocking() {
+                got.push(*m);
+            }
+            got
+        })
+    };
+    let (a, b) = (take(rx.clone()), take(rx));
+    sender.join().unwrap();
+    let (a, b) = (a.join().unwrap(), b.join().unwrap());
+    assert!(a.windows(2).all(|w| w[0] < w[1]) && b.windows(2).all(|w| w[0] < w[1]));
+    let mut all: Vec<u64> = a.into_iter().chain(b).collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..n).collect::<Vec<_>>(), "every message exactly once");
+}
+
 /// Several producers: per-producer order, nothing lost or doubled.
 fn producers_keep_their_order<S: Substrate, P: Pattern + MultiProducer>() {
     let (tx, mut rx) = S::fixed::<P>(4);
@@ -407,7 +456,8 @@ fn an_abort_wakes_a_parked_producer<S: Substrate, P: Pattern + MultiProducer>() 
 
 /// Instantiates every case for one substrate and every pattern.
 macro_rules! suite {
-    ($module:ident = $sub:ident: $($case:ident),* ; multi_producer: $($mp:ident),*) => {
+    ($module:ident = $sub:ident: $($case:ident),* ; multi_producer: $($mp:ident),* ;
+     multi_consumer: $($mc:ident),*) => {
         mod $module {
             $(
                 mod $case {
@@ -429,6 +479,14 @@ macro_rules! suite {
                     fn mpmc() { super::super::$mp::<super::super::$sub, psyne::Mpmc>() }
                 }
             )*
+            $(
+                mod $mc {
+                    #[test]
+                    fn spmc() { super::super::$mc::<super::super::$sub, psyne::Spmc>() }
+                    #[test]
+                    fn mpmc() { super::super::$mc::<super::super::$sub, psyne::Mpmc>() }
+                }
+            )*
         }
     };
 }
@@ -440,6 +498,7 @@ macro_rules! substrates {
             batches_in_order,
             borrowed_receives,
             policies_stats_and_bytes,
+            sink_and_stream,
             sends_fail_without_receivers,
             aborted_reservations_vanish,
             release_in_any_order,
@@ -447,7 +506,8 @@ macro_rules! substrates {
             async_tasks_park_and_wake,
             async_tasks_on_one_thread,
             timeouts_and_try_forms;
-            multi_producer: producers_keep_their_order, an_abort_wakes_a_parked_producer
+            multi_producer: producers_keep_their_order, an_abort_wakes_a_parked_producer;
+            multi_consumer: cloned_receivers_share_the_stream
         );
     )*};
 }
