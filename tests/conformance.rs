@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::executor::block_on;
+use psyne::message::types::FloatVector;
 use psyne::{
     Backpressure, MultiConsumer, MultiProducer, Pattern, Receiver, ReserveError, SendError, Sender,
     TryRecvError,
@@ -26,6 +27,9 @@ trait Substrate {
     ) -> (Sender<u64, P>, Receiver<u64, P>);
     /// A channel of byte records with `bytes` of ring.
     fn bytes<P: Pattern>(bytes: usize) -> (Sender<[u8], P>, Receiver<[u8], P>);
+    /// A channel of `FloatVector`s (a header and a trailing slice) with
+    /// `bytes` of ring.
+    fn vectors<P: Pattern>(bytes: usize) -> (Sender<FloatVector, P>, Receiver<FloatVector, P>);
     /// Another sender of the channel `tx` belongs to, attached the way a
     /// second producer would attach.
     fn another<P: MultiProducer>(tx: &Sender<u64, P>) -> Sender<u64, P>;
@@ -52,6 +56,9 @@ impl Substrate for Inproc {
     }
     fn bytes<P: Pattern>(bytes: usize) -> (Sender<[u8], P>, Receiver<[u8], P>) {
         psyne::channel::<[u8]>().bytes(bytes).pattern::<P>().build().unwrap()
+    }
+    fn vectors<P: Pattern>(bytes: usize) -> (Sender<FloatVector, P>, Receiver<FloatVector, P>) {
+        psyne::channel::<FloatVector>().bytes(bytes).pattern::<P>().build().unwrap()
     }
     fn another<P: MultiProducer>(tx: &Sender<u64, P>) -> Sender<u64, P> {
         tx.clone()
@@ -85,6 +92,12 @@ impl<const IPC: bool> Substrate for Named<IPC> {
         let uri = Self::uri();
         let rx = block_on(psyne::channel::<[u8]>().bytes(bytes).pattern::<P>().bind(&uri));
         let tx = block_on(psyne::channel::<[u8]>().pattern::<P>().connect(&uri));
+        (tx.unwrap(), rx.unwrap())
+    }
+    fn vectors<P: Pattern>(bytes: usize) -> (Sender<FloatVector, P>, Receiver<FloatVector, P>) {
+        let uri = Self::uri();
+        let rx = block_on(psyne::channel::<FloatVector>().bytes(bytes).pattern::<P>().bind(&uri));
+        let tx = block_on(psyne::channel::<FloatVector>().pattern::<P>().connect(&uri));
         (tx.unwrap(), rx.unwrap())
     }
     fn another<P: MultiProducer>(tx: &Sender<u64, P>) -> Sender<u64, P> {
@@ -316,6 +329,26 @@ fn sink_and_stream<S: Substrate, P: Pattern>() {
     });
 }
 
+/// Messages with a trailing slice (`reserve_len`): the length field and the
+/// elements written in place arrive intact, across wrap-arounds, with
+/// lengths from empty to most of the ring.
+fn trailing_slices_round_trip<S: Substrate, P: Pattern>() {
+    let (mut tx, mut rx) = S::vectors::<P>(4096);
+    for (i, n) in
+        [0usize, 1, 15, 16, 17, 500, 3, 900, 64, 7].into_iter().cycle().take(60).enumerate()
+    {
+        let mut v = tx.try_reserve_len(n).unwrap();
+        for (j, x) in v.data.iter_mut().enumerate() {
+            *x = (i * 1000 + j) as f32;
+        }
+        v.commit();
+        let m = rx.try_recv().unwrap();
+        assert_eq!((m.len as usize, m.data.len()), (n, n), "message {i}");
+        assert!(m.data.iter().enumerate().all(|(j, x)| *x == (i * 1000 + j) as f32));
+    }
+    assert!(matches!(tx.try_reserve_len(100_000), Err(ReserveError::TooLarge { .. })));
+}
+
 /// Async tasks on a multi-threaded runtime park and wake each other
 /// through a tiny ring.
 fn async_tasks_park_and_wake<S: Substrate, P: Pattern>() {
@@ -499,6 +532,7 @@ macro_rules! substrates {
             borrowed_receives,
             policies_stats_and_bytes,
             sink_and_stream,
+            trailing_slices_round_trip,
             sends_fail_without_receivers,
             aborted_reservations_vanish,
             release_in_any_order,
