@@ -78,10 +78,12 @@ impl Side {
         } else {
             // Relaxed: single writer (the only producer or consumer), so a
             // load + store cannot lose an update and avoids a locked RMW.
-            self.count.store(self.count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            // Wrapping, like `fetch_add`: on a channel between processes
+            // another process may have written anything here.
+            self.count.store(self.count.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
             if let Some(bytes) = bytes {
                 // Relaxed: as above.
-                let total = self.bytes.load(Ordering::Relaxed) + bytes as u64;
+                let total = self.bytes.load(Ordering::Relaxed).wrapping_add(bytes as u64);
                 self.bytes.store(total, Ordering::Relaxed);
             }
         }
@@ -97,7 +99,7 @@ impl Side {
             self.count.fetch_add(n, Ordering::Relaxed);
         } else {
             // Relaxed: single writer, as in `add`.
-            self.count.store(self.count.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+            self.count.store(self.count.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
         }
     }
 }

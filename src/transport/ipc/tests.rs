@@ -81,6 +81,20 @@ fn a_batch_send_stopped_by_corruption_says_how_many_went() {
 }
 
 #[test]
+fn scribbled_counters_wrap_instead_of_panicking() {
+    let uri = unique("counters");
+    let mut rx = block_on(crate::channel::<u64>().capacity(4).bind(&uri.to_string())).unwrap();
+    let mut tx = block_on(crate::channel::<u64>().connect(&uri.to_string())).unwrap();
+    let seg = scribbler(&uri);
+    // The sent count (the first word of the counters) at its maximum.
+    let counters = (4096 + std::mem::offset_of!(segment::Control, stats)) as u64;
+    poke(&seg, counters, u64::MAX);
+    tx.try_send(1).unwrap();
+    assert_eq!(rx.stats().sent, 0, "wrapped, as a fetch_add would");
+    assert_eq!(*rx.try_recv().unwrap(), 1);
+}
+
+#[test]
 fn a_misaligned_shared_arena_cursor_fails_the_sender() {
     let uri = unique("arena");
     let s = uri.to_string();
