@@ -441,6 +441,8 @@ fn an_async_receiver_and_a_blocked_sender_use_no_cpu_across_processes() {
     assert_eq!(receiver.heard(), "bound");
     let mut tx = block_on(psyne::channel::<u64>().connect(&uri)).unwrap();
     tx.send_blocking(1).unwrap();
+    // The ring is full (the receiver sleeps 300 ms first): the send parks.
+    assert!(matches!(tx.try_send(2), Err(SendError::Full(2))));
     let cpu_ns = thread_cpu_ns(|| tx.send_blocking(2).unwrap());
     assert!(cpu_ns < 30_000_000, "a parked sender used {cpu_ns} ns of CPU in ~300 ms");
     receiver.join();

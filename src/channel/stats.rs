@@ -107,6 +107,17 @@ impl Side {
 /// The live counters of a channel: in the `Shared` of an in-process
 /// channel, in the shared segment of a channel between processes (so every
 /// process reads the same numbers).
+///
+/// Part of the `ipc://` segment layout (`segment::Control`): any change to
+/// its fields, their order or their types needs a new `LAYOUT_VERSION`, or
+/// two builds would read each other's counters wrongly. (A field added in
+/// the padding after `high_water` would not even change the segment's
+/// size.) The positions below are pinned.
+///
+/// `Side::add`'s single-writer path stays correct between processes: a
+/// single side has at most one handle in all processes together, a side
+/// that closed never reopens (a dead single producer has no successor), and
+/// reapers never touch the counters.
 #[derive(Debug, Default)]
 #[repr(C)]
 pub(crate) struct Counters {
@@ -117,6 +128,19 @@ pub(crate) struct Counters {
     aborted: AtomicU64,
     high_water: AtomicU64,
 }
+
+// The shared layout of `Counters` (see above).
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    let side = size_of::<CachePadded<Side>>();
+    assert!(size_of::<Side>() == 16);
+    assert!(offset_of!(Counters, tx) == 0);
+    assert!(offset_of!(Counters, rx) == side);
+    assert!(offset_of!(Counters, dropped) == 2 * side);
+    assert!(offset_of!(Counters, full_events) == 2 * side + 8);
+    assert!(offset_of!(Counters, aborted) == 2 * side + 16);
+    assert!(offset_of!(Counters, high_water) == 2 * side + 24);
+};
 
 // Relaxed throughout: statistics order nothing else.
 impl Counters {
@@ -176,7 +200,8 @@ impl Counters {
         capacity_bytes: usize,
         fixed_size: Option<usize>,
     ) -> Stats {
-        let depth = tail.saturating_sub(head);
+        // Capped: the cursors may come from shared memory.
+        let depth = tail.saturating_sub(head).min(capacity as u64);
         let sent = self.tx.count.load(Ordering::Relaxed);
         let received = self.rx.count.load(Ordering::Relaxed);
         let (bytes_sent, bytes_received) = match fixed_size {

@@ -540,26 +540,28 @@ pub fn list() -> std::io::Result<Vec<ChannelInfo>> {
                 .filter(|p| p.held.load(Ordering::Acquire) & bits != 0)
                 .count()
         };
+        // One look at the cursors for both depths.
+        let stats = control.stats.snapshot(
+            ring.tail(),
+            ring.head(),
+            header.descs as usize,
+            header.data_len as usize,
+            match header.geometry().layout {
+                RecordLayout::Fixed { size, .. } => Some(size),
+                RecordLayout::Variable { .. } => None,
+            },
+        );
         out.push(ChannelInfo {
             name,
             pattern: PATTERNS[header.pattern as usize],
             schema: table.schema_id(),
             bytes: header.data_len as usize,
             capacity: header.descs as usize,
-            depth: ring.tail().saturating_sub(ring.head()),
+            depth: stats.depth,
             sender_processes: count(HOLDS_SENDERS),
             receiver_processes: count(HOLDS_RECEIVERS),
             pids,
-            stats: control.stats.snapshot(
-                ring.tail(),
-                ring.head(),
-                header.descs as usize,
-                header.data_len as usize,
-                match header.geometry().layout {
-                    RecordLayout::Fixed { size, .. } => Some(size),
-                    RecordLayout::Variable { .. } => None,
-                },
-            ),
+            stats,
         });
         drop(ring);
     }
