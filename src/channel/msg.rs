@@ -196,14 +196,13 @@ impl Taken {
     #[inline]
     fn bytes(self, shared: &Shared) -> &[u8] {
         let ptr = shared.record_ptr(self.offset);
-        // SAFETY: only a `Msg` or `MsgRef` calls this, on a record taken
-        // from `shared` and handed to it (`Msg::new`, `MsgRef::new`, by a
-        // receive or by a `Batch` giving its records out one by one), which
-        // it holds until its drop releases it: the
-        // record `[offset, offset + len)` is inside the region, initialised
-        // and committed, and no producer writes it meanwhile; the region
-        // lives as long as `shared`, which the holder keeps (an `Arc`, or a
-        // borrow of the receiver's).
+        // SAFETY: only a `Msg`, `MsgRef` or `Batch` calls this, on a record
+        // taken from `shared` that it holds until its drop releases it (a
+        // `Msg` or `MsgRef` gets it from a receive or from a `Batch` giving
+        // its records out one by one): the record `[offset, offset + len)`
+        // is inside the region, initialised and committed, and no producer
+        // writes it meanwhile; the region lives as long as `shared`, which
+        // the holder keeps (an `Arc`, or a borrow of the receiver's).
         unsafe { std::slice::from_raw_parts(ptr.as_ptr(), self.len) }
     }
 }
@@ -489,19 +488,18 @@ impl<T: Message> Batch<T> {
         if i as u64 >= self.count {
             return None;
         }
+        Some(message::record(self.record(i as u64).bytes(&self.shared), 0))
+    }
+
+    /// Where record `i` (`< count`) of the batch is.
+    #[inline]
+    fn record(&self, i: u64) -> Taken {
+        let pos = self.start.wrapping_add(i);
         let (offset, len) = match self.shared.layout {
-            RecordLayout::Fixed { size, .. } => {
-                (self.shared.record_offset(self.start.wrapping_add(i as u64), 0), size)
-            }
+            RecordLayout::Fixed { size, .. } => (self.shared.record_offset(pos, 0), size),
             RecordLayout::Variable { .. } => (self.first, self.first_len),
         };
-        let ptr = self.shared.record_ptr(offset);
-        // SAFETY: record `start + i` belongs to this batch: it was taken
-        // committed, so `[offset, offset + len)` is inside the region,
-        // initialised, and written by nobody until `drop` releases it; the
-        // region lives as long as `shared`.
-        let bytes = unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) };
-        Some(message::record(bytes, 0))
+        Taken { pos, offset, len, elems: 0 }
     }
 
     /// The messages in order, in place.
@@ -630,12 +628,8 @@ impl<T: Message> Iterator for BatchIntoIter<T> {
         if b.count == 0 {
             return None;
         }
-        let (offset, len) = match b.shared.layout {
-            RecordLayout::Fixed { size, .. } => (b.shared.record_offset(b.start, 0), size),
-            RecordLayout::Variable { .. } => (b.first, b.first_len),
-        };
         // The record moves from the batch to the `Msg`, which releases it.
-        let msg = Msg::new(b.shared.clone(), Taken { pos: b.start, offset, len, elems: 0 });
+        let msg = Msg::new(b.shared.clone(), b.record(0));
         b.start = b.start.wrapping_add(1);
         b.count -= 1;
         Some(msg)
