@@ -66,41 +66,34 @@ struct Side {
 }
 
 impl Side {
+    /// Counts one message (and its bytes, for variable-size rings).
     #[inline]
     fn add(&self, bytes: Option<usize>, multi: bool) {
-        if multi {
-            // Relaxed: a statistic; no other memory depends on it.
-            self.count.fetch_add(1, Ordering::Relaxed);
-            if let Some(bytes) = bytes {
-                // Relaxed: as above.
-                self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
-            }
-        } else {
-            // Relaxed: single writer (the only producer or consumer), so a
-            // load + store cannot lose an update and avoids a locked RMW.
-            // Wrapping, like `fetch_add`: on a channel between processes
-            // another process may have written anything here.
-            self.count.store(self.count.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
-            if let Some(bytes) = bytes {
-                // Relaxed: as above.
-                let total = self.bytes.load(Ordering::Relaxed).wrapping_add(bytes as u64);
-                self.bytes.store(total, Ordering::Relaxed);
-            }
+        bump(&self.count, 1, multi);
+        if let Some(bytes) = bytes {
+            bump(&self.bytes, bytes as u64, multi);
         }
     }
-}
 
-impl Side {
     /// Counts `n` messages without bytes (fixed-size rings).
     #[inline]
     fn add_n(&self, n: u64, multi: bool) {
-        if multi {
-            // Relaxed: a statistic.
-            self.count.fetch_add(n, Ordering::Relaxed);
-        } else {
-            // Relaxed: single writer, as in `add`.
-            self.count.store(self.count.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
-        }
+        bump(&self.count, n, multi);
+    }
+}
+
+/// Adds `n` to a counter that several handles (`multi`) or only one update.
+#[inline]
+fn bump(word: &AtomicU64, n: u64, multi: bool) {
+    if multi {
+        // Relaxed: a statistic; no other memory depends on it.
+        word.fetch_add(n, Ordering::Relaxed);
+    } else {
+        // Relaxed: single writer (the only producer or consumer), so a load
+        // + store cannot lose an update and avoids a locked RMW. Wrapping,
+        // like `fetch_add`: on a channel between processes another process
+        // may have written anything here.
+        word.store(word.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
     }
 }
 
@@ -114,7 +107,7 @@ impl Side {
 /// the padding after `high_water` would not even change the segment's
 /// size.) The positions below are pinned.
 ///
-/// `Side::add`'s single-writer path stays correct between processes: a
+/// The single-writer path of `bump` stays correct between processes: a
 /// single side has at most one handle in all processes together, a side
 /// that closed never reopens (a dead single producer has no successor), and
 /// reapers never touch the counters.
