@@ -487,6 +487,48 @@ fn an_abort_wakes_a_parked_producer<S: Substrate, P: Pattern + MultiProducer>() 
     });
 }
 
+/// `sent` and `received` count messages, not ring positions: a record
+/// still being written is not sent yet, a reservation given back or
+/// aborted counts nowhere, and batches count each of their messages.
+fn counts_are_messages_not_positions<S: Substrate, P: Pattern>() {
+    let (mut tx, mut rx) = S::fixed::<P>(4);
+    tx.try_send(1).unwrap();
+    let slot = tx.try_reserve().unwrap();
+    let s = rx.stats();
+    assert_eq!((s.sent, s.depth), (1, 2), "claimed, not sent");
+    drop(slot);
+    let s = rx.stats();
+    assert_eq!((s.sent, s.aborted, s.depth), (1, 1, 1));
+    assert_eq!(tx.try_send_batch(&[2, 3, 4]).unwrap(), 3);
+    let mut buf = Vec::new();
+    assert_eq!(rx.try_recv_many(&mut buf, 8), 4);
+    let s = tx.stats();
+    assert_eq!((s.sent, s.received, s.depth, s.bytes_received), (4, 4, 0, 32));
+    drop(buf);
+    let mut slot = tx.try_reserve().unwrap();
+    *slot = 5;
+    slot.commit();
+    assert_eq!(*rx.try_recv().unwrap(), 5);
+    let s = rx.stats();
+    assert_eq!((s.sent, s.received, s.aborted), (5, 5, 1));
+}
+
+/// An older reservation aborted after a newer commit leaves a position that
+/// receivers skip: counted as aborted, not as sent or received.
+fn skipped_aborts_count_nowhere<S: Substrate, P: Pattern + MultiProducer>() {
+    let (mut a, mut rx) = S::fixed::<P>(4);
+    let mut b = S::another(&a);
+    let slot = a.try_reserve().unwrap();
+    b.try_send(7).unwrap();
+    let s = rx.stats();
+    assert_eq!((s.sent, s.received, s.depth), (1, 0, 2));
+    drop(slot);
+    assert_eq!(*rx.try_recv().unwrap(), 7);
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Empty);
+    let s = rx.stats();
+    assert_eq!((s.sent, s.received, s.aborted, s.depth), (1, 1, 1, 0));
+}
+
 /// Instantiates every case for one substrate and every pattern.
 macro_rules! suite {
     ($module:ident = $sub:ident: $($case:ident),* ; multi_producer: $($mp:ident),* ;
@@ -531,6 +573,7 @@ macro_rules! substrates {
             batches_in_order,
             borrowed_receives,
             policies_stats_and_bytes,
+            counts_are_messages_not_positions,
             sink_and_stream,
             trailing_slices_round_trip,
             sends_fail_without_receivers,
@@ -540,7 +583,8 @@ macro_rules! substrates {
             async_tasks_park_and_wake,
             async_tasks_on_one_thread,
             timeouts_and_try_forms;
-            multi_producer: producers_keep_their_order, an_abort_wakes_a_parked_producer;
+            multi_producer: producers_keep_their_order, an_abort_wakes_a_parked_producer,
+                skipped_aborts_count_nowhere;
             multi_consumer: cloned_receivers_share_the_stream
         );
     )*};

@@ -198,6 +198,9 @@ fn sender_killed_mid_reserve_ends_the_stream() {
     sender.kill();
     // Within 10 s (`drain` fails otherwise): the committed ten, then the end.
     assert_eq!(drain(&mut rx, Duration::from_secs(10)), (0..10).collect::<Vec<_>>());
+    // The reservation the reaper aborted counts as neither sent nor received.
+    let s = rx.stats();
+    assert_eq!((s.sent, s.received, s.depth), (10, 10, 0));
     // Nothing of the channel outlives the survivor's handle, and the name
     // is free again.
     drop(rx);
@@ -228,6 +231,8 @@ fn sender_killed_mid_send_loses_nothing_committed() {
     got.extend(drain(&mut rx, Duration::from_secs(10)));
     let expected: Vec<u64> = (0..got.len() as u64).collect();
     assert!(got == expected, "a gap or a duplicate in {} received values", got.len());
+    let s = rx.stats();
+    assert_eq!((s.sent, s.received), (got.len() as u64, got.len() as u64));
 }
 
 #[test]

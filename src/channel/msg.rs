@@ -436,7 +436,7 @@ impl<T: Message> Batch<T> {
                 }
                 count += 1;
             }
-            shared.stats.received_n(count - 1, shared.cfg.multi_consumer);
+            shared.stats.received_n(count - 1, shared.tally.1);
         }
         Self { shared, start, count, first, first_len, _marker: PhantomData }
     }

@@ -91,11 +91,12 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                 if let Some(owner) = shared.owner() {
                     shared.ring.set_owner(pos, owner, false);
                 }
-                shared.stats.received(None, shared.cfg.multi_consumer);
+                shared.stats.received(None, shared.tally.1);
                 let offset = shared.ring.index(pos) * stride;
                 Some(wrap(shared, Taken { pos, offset, len: size, elems: 0 }))
             }
             Take::Taken { pos, aborted: true } => {
+                shared.stats.skipped();
                 shared.release(pos);
                 None
             }
@@ -118,7 +119,10 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         }
         loop {
             match shared.ring.try_take(multi) {
-                Take::Taken { pos, aborted: true } => shared.release(pos),
+                Take::Taken { pos, aborted: true } => {
+                    shared.stats.skipped();
+                    shared.release(pos);
+                }
                 Take::Taken { pos, aborted: false } => {
                     if let Some(owner) = shared.owner() {
                         shared.ring.set_owner(pos, owner, false);
@@ -145,7 +149,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                             (shared.record_offset(pos, off), len as usize, elems as usize)
                         }
                     };
-                    shared.stats.received(shared.variable_len(len), shared.cfg.multi_consumer);
+                    shared.stats.received(shared.variable_len(len), shared.tally.1);
                     return Step::Done(Ok(wrap(shared, Taken { pos, offset, len, elems })));
                 }
                 Take::Corrupt => {

@@ -635,7 +635,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             self.copy_in(claimed, value);
             // No wake-up check per record: one for the batch, below.
             self.shared.ring.commit(claimed.pos, false, false);
-            self.shared.stats.sent(self.shared.variable_len(len), P::MULTI_PRODUCER);
+            self.shared.stats.sent(self.shared.variable_len(len), self.shared.tally.0);
             claims += 1;
         }
         if claims > 0 {
@@ -668,7 +668,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             shared.ring.commit(pos, false, false);
             sent += 1;
         }
-        shared.stats.sent_n(sent as u64, P::MULTI_PRODUCER);
+        shared.stats.sent_n(sent as u64, shared.tally.0);
         sent
     }
 

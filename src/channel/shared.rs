@@ -6,7 +6,7 @@ use atomic_waker::AtomicWaker;
 use event_listener::Event;
 
 use crate::channel::msg::Claimed;
-use crate::channel::stats::{Counters, Stats};
+use crate::channel::stats::{Counters, Stats, Tally};
 use crate::channel::{Backpressure, BuildError};
 use crate::message::Schema;
 use crate::region::{HeapRegion, Place};
@@ -255,6 +255,8 @@ pub(crate) struct Shared {
     /// The channel's counters (in shared memory for a channel between
     /// processes).
     pub(crate) stats: Place<Counters>,
+    /// How the producing and the consuming side keep their message counts.
+    pub(crate) tally: (Tally, Tally),
     /// Non-zero once a record from another process failed its checks (in
     /// shared memory for a channel between processes, so every process
     /// learns it).
@@ -316,6 +318,11 @@ impl Shared {
             RecordLayout::Variable { arena } => arena,
             RecordLayout::Fixed { .. } => 0,
         };
+        let fixed = matches!(layout, RecordLayout::Fixed { .. });
+        let tally = (
+            Tally::producers(fixed, cfg.multi_producer),
+            Tally::consumers(fixed, cfg.multi_consumer, cfg.take_multi),
+        );
         Self {
             ring,
             region,
@@ -332,6 +339,7 @@ impl Shared {
                 .as_mut()
                 .and_then(|r| r.stats.take())
                 .unwrap_or_else(|| Place::boxed(Box::new(Counters::default()))),
+            tally,
             corrupt: remote
                 .as_mut()
                 .and_then(|r| r.corrupt.take())
@@ -459,8 +467,9 @@ impl Shared {
         }
         if abort {
             self.stats.aborted();
+            self.stats.voided(1);
         } else {
-            self.stats.sent(self.variable_len(len), self.cfg.multi_producer);
+            self.stats.sent(self.variable_len(len), self.tally.0);
             if pos.is_multiple_of(64) {
                 self.sample_depth();
             }
@@ -579,15 +588,8 @@ impl Shared {
     }
 
     pub(crate) fn stats_snapshot(&self) -> Stats {
-        let capacity = self.ring.capacity() as usize;
         let capacity_bytes = self.region.len();
-        self.stats.snapshot(
-            self.ring.tail(),
-            self.ring.head(),
-            capacity,
-            capacity_bytes,
-            self.fixed_size(),
-        )
+        self.stats.snapshot(&self.ring, self.tally, capacity_bytes, self.fixed_size())
     }
 
     // ---- handle counts and closing -------------------------------------

@@ -646,11 +646,12 @@ impl Ring {
 
     /// Gives back what owner `slot` held when its process died: records it
     /// claimed and never committed are committed as aborted, records it took
-    /// and never released are released. Returns whether anything changed
-    /// (the caller then wakes every waiter).
+    /// and never released are released. Returns how many records were
+    /// committed as aborted (positions that carry no message, for the
+    /// statistics).
     #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
-    pub(crate) fn reap(&self, slot: usize) -> bool {
-        let mut changed = false;
+    pub(crate) fn reap(&self, slot: usize) -> u64 {
+        let mut voided = 0;
         let (tail, head) = (self.tail(), self.head());
         for (i, d) in self.descs.iter().enumerate() {
             // Relaxed: see `set_owner`.
@@ -663,13 +664,26 @@ impl Ring {
             let t = tag(d.seq.load(Ordering::Acquire));
             if owner & OWNER_CLAIM != 0 && t == free_tag(pos) && pos < tail {
                 self.commit(pos, true, true);
-                changed = true;
+                voided += 1;
             } else if owner & OWNER_CLAIM == 0 && t == committed_tag(pos) && pos < head {
                 self.release(pos, true);
-                changed = true;
             }
         }
-        changed
+        voided
+    }
+
+    /// How many of the newest claims, right behind `tail`, are not
+    /// committed yet (looking at `limit` at most): records still being
+    /// written. Statistics only, and exact only for a single producer, whose
+    /// commits follow its claims in order.
+    pub(crate) fn unpublished(&self, tail: u64, limit: u64) -> u64 {
+        (0..limit.min(self.cap))
+            .take_while(|n| {
+                let pos = tail.wrapping_sub(n + 1);
+                // Relaxed: statistics only.
+                tag(self.desc(pos).seq.load(Ordering::Relaxed)) == free_tag(pos)
+            })
+            .count() as u64
     }
 
     /// Producer cursor (positions claimed so far).

@@ -87,6 +87,7 @@ use std::time::Duration;
 use crate::channel::shared::{
     Config, Geometry, HOLDS_RECEIVERS, HOLDS_SENDERS, RecordLayout, Remote, Shared,
 };
+use crate::channel::stats::Tally;
 use crate::channel::{Backpressure, Builder, Pattern, Receiver, Sender, Uri};
 use crate::message::{Message, SchemaId, SchemaTable};
 use crate::region::Place;
@@ -541,19 +542,19 @@ pub fn list() -> std::io::Result<Vec<ChannelInfo>> {
                 .count()
         };
         // One look at the cursors for both depths.
-        let stats = control.stats.snapshot(
-            ring.tail(),
-            ring.head(),
-            header.descs as usize,
-            header.data_len as usize,
-            match header.geometry().layout {
-                RecordLayout::Fixed { size, .. } => Some(size),
-                RecordLayout::Variable { .. } => None,
-            },
+        let fixed_size = match header.geometry().layout {
+            RecordLayout::Fixed { size, .. } => Some(size),
+            RecordLayout::Variable { .. } => None,
+        };
+        let pattern = PATTERNS[header.pattern as usize];
+        let tally = (
+            Tally::producers(fixed_size.is_some(), pattern.starts_with("mp")),
+            Tally::consumers(fixed_size.is_some(), pattern.ends_with("mc"), header.take_multi()),
         );
+        let stats = control.stats.snapshot(&ring, tally, header.data_len as usize, fixed_size);
         out.push(ChannelInfo {
             name,
-            pattern: PATTERNS[header.pattern as usize],
+            pattern,
             schema: table.schema_id(),
             bytes: header.data_len as usize,
             capacity: header.descs as usize,

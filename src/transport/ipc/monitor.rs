@@ -279,7 +279,7 @@ impl Monitor {
             return;
         }
         let owner = slot + 1;
-        self.ring.reap(owner);
+        control.stats.voided(self.ring.reap(owner));
         control.arena.break_lock(owner);
         // AcqRel: the held bits are a token (see `Remote::leave`).
         let held = peer.held.swap(0, Ordering::AcqRel);

@@ -33,8 +33,10 @@ use crate::wait::shared::WakeWords;
 pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 /// Version of this layout; a peer with another one is refused. Version 2:
 /// waiting bits beside the cursors instead of a wait bit per descriptor.
-/// Version 3: the channel's counters in the control block.
-pub(crate) const LAYOUT_VERSION: u32 = 3;
+/// Version 3: the channel's counters in the control block. Version 4: the
+/// counters' `voids`; a single producer or consumer of a fixed-size ring
+/// no longer counts its messages (its cursor does).
+pub(crate) const LAYOUT_VERSION: u32 = 4;
 
 const PAGE: usize = 4096;
 /// Longest schema table a segment may carry (psyne's own are a few hundred

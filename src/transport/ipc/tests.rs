@@ -82,15 +82,26 @@ fn a_batch_send_stopped_by_corruption_says_how_many_went() {
 
 #[test]
 fn scribbled_counters_wrap_instead_of_panicking() {
+    let counters = (4096 + std::mem::offset_of!(segment::Control, stats)) as u64;
+    // A ring sized in bytes counts its messages: the sent count (the first
+    // word of the counters) at its maximum.
     let uri = unique("counters");
+    let mut rx = block_on(crate::channel::<[u32]>().bytes(4096).bind(&uri.to_string())).unwrap();
+    let mut tx = block_on(crate::channel::<[u32]>().connect(&uri.to_string())).unwrap();
+    let seg = scribbler(&uri);
+    poke(&seg, counters, u64::MAX);
+    tx.try_reserve_len(1).unwrap().commit();
+    assert_eq!(rx.stats().sent, 0, "wrapped, as a fetch_add would");
+    assert_eq!(rx.try_recv().unwrap().len(), 1);
+    // A fixed-size ring's sent count is its cursor less the voided
+    // positions (the third word): at their maximum.
+    let uri = unique("voids");
     let mut rx = block_on(crate::channel::<u64>().capacity(4).bind(&uri.to_string())).unwrap();
     let mut tx = block_on(crate::channel::<u64>().connect(&uri.to_string())).unwrap();
     let seg = scribbler(&uri);
-    // The sent count (the first word of the counters) at its maximum.
-    let counters = (4096 + std::mem::offset_of!(segment::Control, stats)) as u64;
-    poke(&seg, counters, u64::MAX);
+    poke(&seg, counters + 16, u64::MAX);
     tx.try_send(1).unwrap();
-    assert_eq!(rx.stats().sent, 0, "wrapped, as a fetch_add would");
+    assert_eq!(rx.stats().sent, 2, "1 - u64::MAX, wrapped");
     assert_eq!(*rx.try_recv().unwrap(), 1);
 }
 
