@@ -350,7 +350,7 @@ impl Shared {
 
     /// This process's owner number for records it holds, if the channel
     /// runs between processes (which track owners).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn owner(&self) -> Option<usize> {
         self.remote.as_ref().map(|r| r.owner)
     }
@@ -423,7 +423,7 @@ impl Shared {
 
     /// Address of the record at `pos`, whose arena position is `off`
     /// (ignored for fixed-size rings).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn record_offset(&self, pos: u64, off: u64) -> usize {
         match self.layout {
             RecordLayout::Fixed { stride, .. } => self.ring.index(pos) * stride,
@@ -436,7 +436,7 @@ impl Shared {
     /// Callers pass an offset and length that the ring handed to them (so the
     /// range is inside the region) and own the record, so nobody else writes
     /// it while they read.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn record_ptr(&self, offset: usize) -> NonNull<u8> {
         debug_assert!(offset <= self.region.len());
         // SAFETY: `offset` is at most the region's length (it is the offset of
@@ -460,7 +460,7 @@ impl Shared {
     }
 
     /// Producer: publishes or aborts a claimed record and accounts for it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn publish(&self, pos: u64, len: usize, abort: bool) {
         if self.ring.commit(pos, abort, self.cfg.parks) {
             self.wake();
@@ -524,7 +524,7 @@ impl Shared {
     }
 
     /// The record size of a fixed-size ring; `None` for a variable-size one.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn fixed_size(&self) -> Option<usize> {
         match self.layout {
             RecordLayout::Fixed { size, .. } => Some(size),
@@ -534,7 +534,7 @@ impl Shared {
 
     /// `Some(len)` for a variable-size ring, whose byte counts are kept;
     /// `None` for a fixed-size one, whose byte counts follow from the counts.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn variable_len(&self, len: usize) -> Option<usize> {
         self.fixed_size().is_none().then_some(len)
     }
@@ -551,7 +551,7 @@ impl Shared {
     }
 
     /// Consumer: hands a taken record's space back.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn release(&self, pos: u64) {
         if self.ring.release(pos, self.cfg.parks) {
             self.wake();
@@ -628,7 +628,7 @@ impl Shared {
     }
 
     /// Whether every receiver (in every process) is gone for good.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn receivers_closed(&self) -> bool {
         match &self.remote {
             None => self.receivers.is_closed(),

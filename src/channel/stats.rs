@@ -73,7 +73,7 @@ struct Side {
 
 impl Side {
     /// Counts one message (and its bytes, for variable-size rings).
-    #[inline]
+    #[inline(always)]
     fn add(&self, bytes: Option<usize>, tally: Tally) {
         self.add_n(1, tally);
         if let Some(bytes) = bytes {
@@ -82,7 +82,7 @@ impl Side {
     }
 
     /// Counts `n` messages without bytes (fixed-size rings).
-    #[inline]
+    #[inline(always)]
     fn add_n(&self, n: u64, tally: Tally) {
         bump(&self.count, n, tally);
     }
@@ -126,7 +126,7 @@ impl Tally {
 }
 
 /// Adds `n` to a counter kept as `tally` says.
-#[inline]
+#[inline(always)]
 fn bump(word: &AtomicU64, n: u64, tally: Tally) {
     match tally {
         Tally::Cursor => {}
@@ -186,7 +186,7 @@ const _: () = {
 impl Counters {
     /// Counts a sent message; `bytes` is `None` for fixed-size rings, whose
     /// byte totals [`Counters::snapshot`] derives from the count.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn sent(&self, bytes: Option<usize>, tally: Tally) {
         self.tx.add(bytes, tally);
     }
@@ -204,7 +204,7 @@ impl Counters {
     }
 
     /// Counts a received message; `bytes` as for [`Counters::sent`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn received(&self, bytes: Option<usize>, tally: Tally) {
         self.rx.add(bytes, tally);
     }

@@ -302,12 +302,12 @@ impl Ring {
     }
 
     /// Index of the descriptor used by `pos`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn index(&self, pos: u64) -> usize {
         (if self.mask != 0 { pos & self.mask } else { pos % self.cap }) as usize
     }
 
-    #[inline]
+    #[inline(always)]
     fn desc(&self, pos: u64) -> &Desc {
         &self.descs[self.index(pos)]
     }
@@ -317,7 +317,7 @@ impl Ring {
     /// With `multi == false` the caller guarantees it is the only producer
     /// (or holds the producers' lock), so the cursor is advanced with a plain
     /// store.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn try_claim(&self, multi: bool) -> Claim {
         // Relaxed: `tail` is only a hint of where to look; ownership of a
         // position is decided by the CAS below (MP) or by being the only
@@ -395,7 +395,7 @@ impl Ring {
     /// `parks == false` nothing is checked: either no waiter can ever sleep,
     /// or the caller commits a batch and calls
     /// [`must_notify_consumers`](Self::must_notify_consumers) after the last.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn commit(&self, pos: u64, abort: bool, parks: bool) -> bool {
         let word = committed_word(pos) | if abort { ABORT } else { 0 };
         // SYNC POINT (commit → take): Release publishes the record written
@@ -441,7 +441,7 @@ impl Ring {
     ///
     /// With `multi == false` the caller guarantees it is the only consumer
     /// and that nobody else advances `head` (no overwrite-oldest producer).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn try_take(&self, multi: bool) -> Take {
         // Relaxed: a hint, as in `try_claim`.
         let mut pos = self.cursors.head.load(Ordering::Relaxed);
@@ -538,7 +538,7 @@ impl Ring {
     /// Consumer: gives the descriptor of a taken record back to producers.
     ///
     /// Returns `true` if a producer may sleep and must be notified.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn release(&self, pos: u64, parks: bool) -> bool {
         let word = free_word(pos.wrapping_add(self.cap));
         // SYNC POINT (release → claim): Release orders every read of the
@@ -1022,7 +1022,7 @@ impl Handles {
     }
 
     /// Whether the side closed for good.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn is_closed(&self) -> bool {
         // SYNC POINT (close): pairs with the Release in `detach`.
         self.0.load(Ordering::Acquire) & CLOSED != 0
