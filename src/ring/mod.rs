@@ -52,6 +52,13 @@
 //! with a swap; the swap, a locked instruction on the line the other side
 //! spins on, made a commit about three times as expensive.)
 //!
+//! In a ring whose sides all live in one process the two fences are an
+//! asymmetric pair ([`Barrier`]): the committing or releasing side only
+//! keeps the compiler from moving its load before its store, and a waiter
+//! about to sleep has the kernel run a full barrier on every thread of the
+//! process (`membarrier(2)`). The fence of every commit becomes the cost of
+//! every sleep, which comes after a spin phase anyway.
+//!
 //! # Variable-size records
 //!
 //! Variable-size channels keep payloads in a separate byte arena. Space is
@@ -62,7 +69,7 @@
 //! the end of the arena, the allocator skips to the start.
 
 use crate::region::Place;
-use crate::sync::{AtomicU64, AtomicUsize, Ordering, fence};
+use crate::sync::{AtomicU64, AtomicUsize, Barrier, Ordering};
 use crossbeam_utils::CachePadded;
 
 #[cfg(all(test, loom))]
@@ -222,6 +229,10 @@ pub(crate) enum Register {
     Parked,
     /// The descriptor already changed state: retry instead of sleeping.
     Changed,
+    /// The bit is raised, but the waiting side's barrier could not be had
+    /// (see [`Barrier::heavy`]): a change may go unnoticed, so the caller
+    /// must not sleep without a timeout; it polls.
+    Unfenced,
 }
 
 /// The lock-free core of a channel: cursors and descriptors.
@@ -232,6 +243,8 @@ pub(crate) struct Ring {
     cap: u64,
     /// `cap - 1` when `cap` is a power of two, else 0 (use `%`).
     mask: u64,
+    /// The fences of the wake-up handshake.
+    barrier: Barrier,
 }
 
 impl Ring {
@@ -252,13 +265,20 @@ impl Ring {
         Some(Self::with(
             Place::boxed(Box::new(Cursors::new())),
             Place::boxed(descs.into_boxed_slice()),
+            Barrier::for_process(),
         ))
     }
 
-    fn with(cursors: Place<Cursors>, descs: Place<[Desc]>) -> Self {
+    /// A ring as [`Ring::new`] makes it, with the given wake-up fences.
+    #[cfg(test)]
+    pub(crate) fn with_barrier(cap: usize, barrier: Barrier) -> Self {
+        Self { barrier, ..Self::new(cap).expect("a small ring") }
+    }
+
+    fn with(cursors: Place<Cursors>, descs: Place<[Desc]>, barrier: Barrier) -> Self {
         let cap = descs.len() as u64;
         let mask = if cap.is_power_of_two() { cap - 1 } else { 0 };
-        Self { cursors, descs, cap, mask }
+        Self { cursors, descs, cap, mask, barrier }
     }
 
     /// A ring whose cursors and `cap >= 1` descriptors live in memory that
@@ -284,7 +304,9 @@ impl Ring {
         let cursors = unsafe { Place::at(cursors) };
         // SAFETY: as above.
         let descs = unsafe { Place::at(descs) };
-        let ring = Self::with(cursors, descs);
+        // `Full`: the other sides run in other processes, which a
+        // process-wide barrier does not reach.
+        let ring = Self::with(cursors, descs, Barrier::Full);
         if init {
             for (i, d) in ring.descs.iter().enumerate() {
                 // Relaxed: the ring is published to other processes by the
@@ -425,8 +447,9 @@ impl Ring {
     #[inline]
     fn must_notify(&self, bit: u64) -> bool {
         // SYNC POINT (change → wait): store, fence, load; pairs with the
-        // fence in `register`.
-        fence(Ordering::SeqCst);
+        // fence in `register` (the light half of an asymmetric pair, see
+        // `Barrier`).
+        self.barrier.light();
         let waiting = &self.cursors.waiting;
         // Relaxed: the fence orders the load; the word's line stays shared
         // in both caches while nobody waits, so this costs no miss.
@@ -561,7 +584,9 @@ impl Ring {
         // is visible to a notifier whose Acquire RMW lowers the bit. An
         // RMW, not a store: see "Wake-ups".
         self.cursors.waiting.fetch_or(bits, Ordering::Release);
-        fence(Ordering::SeqCst);
+        if !self.barrier.heavy() {
+            return Register::Unfenced;
+        }
         // Relaxed: only the state is read; a caller told `Changed` retries
         // with an Acquire load.
         if blocked(self.desc(pos).seq.load(Ordering::Relaxed)) {

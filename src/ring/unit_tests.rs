@@ -91,3 +91,14 @@ fn notifications_only_for_the_side_that_waits() {
     assert!(ring.must_notify_consumers());
     assert!(!ring.must_notify_consumers());
 }
+
+/// A waiter whose barrier was refused is told so (`Unfenced`), never
+/// `Parked`: a commit after it may notify nobody. The bit is raised all the
+/// same (a needless notification at worst).
+#[test]
+fn a_refused_barrier_says_unfenced() {
+    let ring = Ring::with_barrier(2, crate::sync::Barrier::Refused);
+    assert_eq!(ring.register_consumer(0), Register::Unfenced);
+    let Claim::Claimed(pos) = ring.try_claim(false) else { panic!("claim") };
+    assert!(ring.commit(pos, false, true), "the raised bit still asks for a notification");
+}

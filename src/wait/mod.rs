@@ -99,6 +99,12 @@ pub enum WaitStrategy {
     },
     /// Spin for `spin`, then sleep until the other side commits or releases a
     /// record (or the channel closes). A sleeping side uses no CPU.
+    ///
+    /// On Linux, a side of an in-process channel that goes to sleep first
+    /// has the kernel put a memory barrier on every running thread of the
+    /// process (`membarrier(2)`, about 1 µs, an interrupt for each CPU
+    /// that runs one of them), so that commits and releases need no fence
+    /// of their own.
     SpinPark {
         /// How long blocking calls spin before sleeping. Async calls spin
         /// for at most 5 µs of it, then register their waker.
@@ -152,6 +158,10 @@ impl Blocker {
 /// Most an async operation spins before it registers its waker: long enough
 /// to catch a prompt answer, short enough not to hold up the executor.
 const ASYNC_SPIN: Duration = Duration::from_micros(5);
+
+/// How long a blocking waiter sleeps between looks when its side's barrier
+/// could not be had ([`Register::Unfenced`]).
+const UNFENCED_POLL: Duration = Duration::from_millis(1);
 
 /// One attempt of a waiting operation.
 pub(crate) enum Step<R> {
@@ -233,13 +243,18 @@ pub(crate) fn block<R>(
                     Step::Done(r) => return Ok(r),
                     Step::Wait(b) => b,
                 };
-                if blocker.register(ring) == Register::Changed {
-                    continue;
-                }
-                match deadline {
-                    None => listener.wait(),
-                    Some(d) => {
+                match (blocker.register(ring), deadline) {
+                    (Register::Changed, _) => continue,
+                    (Register::Parked, None) => {
+                        listener.wait();
+                    }
+                    (Register::Parked, Some(d)) => {
                         listener.wait_deadline(d);
+                    }
+                    // A change may not notify: look again after a while.
+                    (Register::Unfenced, d) => {
+                        let poll = Instant::now() + UNFENCED_POLL;
+                        listener.wait_deadline(d.map_or(poll, |d| d.min(poll)));
                     }
                 }
             }
@@ -253,6 +268,8 @@ pub(crate) fn block<R>(
                     Step::Wait(b) => b,
                 };
                 wake.announce();
+                // `Unfenced` sleeps like `Parked`: this sleep is bounded
+                // anyway (`SHARED_TICK`).
                 if blocker.register(ring) == Register::Changed {
                     wake.retract();
                     continue;
@@ -423,11 +440,24 @@ pub(crate) fn poll<R>(
                 return Poll::Ready(r);
             }
             Step::Wait(b) => {
-                if b.register(ring) == Register::Changed {
-                    if let Waiter::Event(_, listener) = &mut waiter {
-                        **listener = None;
+                match b.register(ring) {
+                    Register::Parked => {}
+                    Register::Changed => {
+                        if let Waiter::Event(_, listener) = &mut waiter {
+                            **listener = None;
+                        }
+                        continue;
                     }
-                    continue;
+                    // A change may not notify: poll through the executor
+                    // (without the listener, which the next poll would
+                    // otherwise wait on).
+                    Register::Unfenced => {
+                        if let Waiter::Event(_, listener) = &mut waiter {
+                            **listener = None;
+                        }
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
                 }
                 if let Waiter::Single(..) | Waiter::Shared(..) = waiter {
                     // Registered, bit raised: the next state change wakes us.
@@ -435,5 +465,67 @@ pub(crate) fn poll<R>(
                 }
             }
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::ring::{Claim, Take};
+    use crate::sync::Barrier;
+
+    fn take(ring: &Ring) -> Step<u64> {
+        match ring.try_take(false) {
+            Take::Taken { pos, .. } => Step::Done(pos),
+            Take::Empty(pos) => Step::Wait(Blocker::Consumer(pos)),
+            Take::Corrupt => panic!("an honest ring read as corrupt"),
+        }
+    }
+
+    /// Commits position 0 after a while and notifies nobody, as a committer
+    /// whose light fence raced with an unfenced waiter may.
+    fn commit_silently_later(ring: &Ring) {
+        std::thread::sleep(Duration::from_millis(30));
+        let Claim::Claimed(pos) = ring.try_claim(false) else { panic!("claim") };
+        ring.commit(pos, false, false);
+    }
+
+    /// Waiters whose barrier was refused poll instead of sleeping until a
+    /// notification: blocking ones wake up now and then, async ones have
+    /// their task polled again. Treated as parked, both would miss the
+    /// silent commit (the blocking one until its deadline, the async one
+    /// until the timeout).
+    #[test]
+    fn unfenced_waiters_poll_instead_of_sleeping() {
+        let strategy = WaitStrategy::SpinPark { spin: Duration::ZERO };
+        let ring = Ring::with_barrier(2, Barrier::Refused);
+        let event = Event::new();
+        std::thread::scope(|s| {
+            s.spawn(|| commit_silently_later(&ring));
+            let start = Instant::now();
+            let deadline = start + Duration::from_secs(10);
+            let got = block(strategy, &ring, Park::Event(&event), Some(deadline), || take(&ring));
+            // (A waiter that slept through it still finds the record in its
+            // last look at the deadline.)
+            let late = start.elapsed() > Duration::from_secs(5);
+            assert!(matches!(got, Ok(0)) && !late, "the blocking waiter missed the commit");
+        });
+
+        let ring = Ring::with_barrier(2, Barrier::Refused);
+        let waker = AtomicWaker::new();
+        let mut parked = false;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        std::thread::scope(|s| {
+            s.spawn(|| commit_silently_later(&ring));
+            let wait = std::future::poll_fn(|cx| {
+                poll(cx, strategy, &ring, Waiter::Single(&waker, &mut parked), || take(&ring))
+            });
+            let start = Instant::now();
+            let got =
+                rt.block_on(async { tokio::time::timeout(Duration::from_secs(10), wait).await });
+            // (The timeout polls the wait once more when it fires.)
+            let late = start.elapsed() > Duration::from_secs(5);
+            assert!(got.ok() == Some(0) && !late, "the async waiter missed the commit");
+        });
     }
 }

@@ -278,6 +278,7 @@ fn take_or_park(ch: &Chan) -> (bool, bool) {
             Register::Parked => (false, true),
             // The state changed: the record is there now.
             Register::Changed => (matches!(ch.ring.try_take(false), Take::Taken { .. }), false),
+            Register::Unfenced => panic!("loom rings use full fences"),
         },
         Take::Corrupt => panic!("an honest ring read as corrupt"),
     }
@@ -290,6 +291,7 @@ fn claim_or_park(ch: &Chan) -> (bool, bool) {
         Claim::Full(pos) => match ch.ring.register_producer(pos) {
             Register::Parked => (false, true),
             Register::Changed => (matches!(ch.ring.try_claim(false), Claim::Claimed(_)), false),
+            Register::Unfenced => panic!("loom rings use full fences"),
         },
         Claim::Corrupt => panic!("an honest ring read as corrupt"),
     }
