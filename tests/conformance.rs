@@ -511,6 +511,17 @@ fn counts_are_messages_not_positions<S: Substrate, P: Pattern>() {
     assert_eq!(*rx.try_recv().unwrap(), 5);
     let s = rx.stats();
     assert_eq!((s.sent, s.received, s.aborted), (5, 5, 1));
+    // The claim the `Sink` half holds is not sent, even once a later send
+    // passed it; receivers wait at it.
+    block_on(std::future::poll_fn(|cx| tx.poll_reserve(cx))).unwrap();
+    tx.try_send(7).unwrap();
+    let s = rx.stats();
+    assert_eq!((s.sent, s.depth), (6, 2));
+    assert_eq!(rx.try_recv().unwrap_err(), TryRecvError::Empty);
+    futures::SinkExt::start_send_unpin(&mut tx, 6).unwrap();
+    assert_eq!((*rx.try_recv().unwrap(), *rx.try_recv().unwrap()), (6, 7));
+    let s = rx.stats();
+    assert_eq!((s.sent, s.received, s.depth), (7, 7, 0));
 }
 
 /// An older reservation aborted after a newer commit leaves a position that

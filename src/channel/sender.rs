@@ -818,6 +818,8 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         }
         match self.poll_claim(cx, Self::COPY) {
             Poll::Ready(Ok(claimed)) => {
+                // Not sent yet, whatever this sender claims meanwhile.
+                self.shared.stats.hold(Some(claimed.pos));
                 self.sink_slot = Some(claimed);
                 Poll::Ready(Ok(()))
             }
@@ -1018,6 +1020,7 @@ impl<T: Message, P: Pattern> futures_sink::Sink<T> for Sender<T, P> {
         let this = self.get_mut();
         match this.sink_slot.take() {
             Some(claimed) => {
+                this.shared.stats.hold(None);
                 this.write(claimed, item);
                 Ok(())
             }
@@ -1056,6 +1059,7 @@ impl<T: Message + ?Sized, P: Pattern> Drop for Sender<T, P> {
         // Before `shared` (which may keep its memory mapped) goes.
         self.waits.shared = None;
         if let Some(claimed) = self.sink_slot.take() {
+            self.shared.stats.hold(None);
             self.shared.abort(claimed, self.local.arena.as_mut());
         }
         self.shared.detach_sender();

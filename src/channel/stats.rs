@@ -69,6 +69,11 @@ struct Side {
     /// reaper of a dead one); on the consuming side, such records skipped.
     /// What turns a cursor into a message count (see [`Tally::Cursor`]).
     voids: AtomicU64,
+    /// Producing side: 1 + the position of the claim a sender's `Sink` half
+    /// holds between `poll_ready` and `start_send` (0 for none). Later
+    /// claims of the same sender may pass it, so it is not always among the
+    /// newest claims that [`Ring::unpublished`] finds.
+    held: AtomicU64,
 }
 
 impl Side {
@@ -173,7 +178,7 @@ pub(crate) struct Counters {
 const _: () = {
     use std::mem::{offset_of, size_of};
     let side = size_of::<CachePadded<Side>>();
-    assert!(size_of::<Side>() == 24);
+    assert!(size_of::<Side>() == 32);
     assert!(offset_of!(Counters, tx) == 0);
     assert!(offset_of!(Counters, rx) == side);
     assert!(offset_of!(Counters, dropped) == 2 * side);
@@ -215,6 +220,13 @@ impl Counters {
         self.tx.voids.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Records the claim a `Sink` holds for its next item (`None`: it holds
+    /// none now). Written by the only producer of a `Tally::Cursor` side,
+    /// or by any producer (and then unused).
+    pub(crate) fn hold(&self, pos: Option<u64>) {
+        self.tx.held.store(pos.map_or(0, |p| p.wrapping_add(1)), Ordering::Relaxed);
+    }
+
     /// Counts an aborted record a consumer skipped.
     pub(crate) fn skipped(&self) {
         self.rx.voids.fetch_add(1, Ordering::Relaxed);
@@ -241,6 +253,17 @@ impl Counters {
         self.high_water.fetch_max(depth, Ordering::Relaxed);
     }
 
+    /// Claims of a single producer not committed yet, of the `depth` behind
+    /// `tail`: the newest ones (records being written), and the one its
+    /// `Sink` holds if newer claims passed it.
+    fn unpublished(&self, ring: &Ring, tail: u64, depth: u64) -> u64 {
+        let newest = ring.unpublished(tail, depth);
+        let held = self.tx.held.load(Ordering::Relaxed).wrapping_sub(1);
+        let behind = tail.wrapping_sub(held);
+        let passed = behind > newest && behind <= depth && ring.is_unpublished(held);
+        newest + u64::from(passed)
+    }
+
     /// The counters now, with the cursors of `ring`; `fixed_size` is the
     /// record size of a fixed-size ring (whose byte totals are counted as
     /// messages × size), `tx` and `rx` say how its sides keep their counts.
@@ -253,7 +276,8 @@ impl Counters {
     ) -> Stats {
         // Wrapping and capped throughout: the cursors and counters may come
         // from shared memory, where a faulty peer may have written anything.
-        // `head` first: a message counted as received was sent before.
+        // `head` first: for cursor tallies, a message counted as received
+        // was sent before (Relaxed loads: on x86 at least).
         let head = ring.head();
         let tail = ring.tail();
         let capacity = ring.capacity();
@@ -262,8 +286,7 @@ impl Counters {
             Tally::Cursor => cursor().wrapping_sub(side.voids.load(Ordering::Relaxed)),
             Tally::Single | Tally::Multi => side.count.load(Ordering::Relaxed),
         };
-        // The newest claims may still be being written: not sent yet.
-        let sent = count(&self.tx, tx, &|| tail.wrapping_sub(ring.unpublished(tail, depth)));
+        let sent = count(&self.tx, tx, &|| tail.wrapping_sub(self.unpublished(ring, tail, depth)));
         let received = count(&self.rx, rx, &|| head);
         let (bytes_sent, bytes_received) = match fixed_size {
             Some(size) => (sent.saturating_mul(size as u64), received.saturating_mul(size as u64)),

@@ -428,8 +428,9 @@ impl Ring {
 
     /// The committing side of the wake-up handshake, after its store(s):
     /// whether a consumer may sleep (the bit is then lowered; the caller
-    /// wakes everyone). The fence orders every earlier store of the caller
-    /// before the load, so one call serves a whole batch of commits.
+    /// wakes everyone). The barrier orders every earlier store of the caller
+    /// before the load (together with the waiters' half of it, see
+    /// `Barrier`), so one call serves a whole batch of commits.
     #[inline]
     pub(crate) fn must_notify_consumers(&self) -> bool {
         self.must_notify(CONSUMERS_WAIT)
@@ -451,7 +452,7 @@ impl Ring {
         // `Barrier`).
         self.barrier.light();
         let waiting = &self.cursors.waiting;
-        // Relaxed: the fence orders the load; the word's line stays shared
+        // Relaxed: the barrier orders the load; the word's line stays shared
         // in both caches while nobody waits, so this costs no miss.
         // Acquire on the RMW: the waiters' announcements (sleeper counts,
         // registrations) made before they raised the bit are visible to the
@@ -584,15 +585,15 @@ impl Ring {
         // is visible to a notifier whose Acquire RMW lowers the bit. An
         // RMW, not a store: see "Wake-ups".
         self.cursors.waiting.fetch_or(bits, Ordering::Release);
-        if !self.barrier.heavy() {
-            return Register::Unfenced;
-        }
+        let fenced = self.barrier.heavy();
         // Relaxed: only the state is read; a caller told `Changed` retries
         // with an Acquire load.
-        if blocked(self.desc(pos).seq.load(Ordering::Relaxed)) {
+        if !blocked(self.desc(pos).seq.load(Ordering::Relaxed)) {
+            Register::Changed
+        } else if fenced {
             Register::Parked
         } else {
-            Register::Changed
+            Register::Unfenced
         }
     }
 
@@ -703,12 +704,15 @@ impl Ring {
     /// commits follow its claims in order.
     pub(crate) fn unpublished(&self, tail: u64, limit: u64) -> u64 {
         (0..limit.min(self.cap))
-            .take_while(|n| {
-                let pos = tail.wrapping_sub(n + 1);
-                // Relaxed: statistics only.
-                tag(self.desc(pos).seq.load(Ordering::Relaxed)) == free_tag(pos)
-            })
+            .take_while(|n| self.is_unpublished(tail.wrapping_sub(n + 1)))
             .count() as u64
+    }
+
+    /// Whether the descriptor of `pos` still reads free for `pos` (for a
+    /// claimed position: not committed yet). Statistics only.
+    pub(crate) fn is_unpublished(&self, pos: u64) -> bool {
+        // Relaxed: statistics only.
+        tag(self.desc(pos).seq.load(Ordering::Relaxed)) == free_tag(pos)
     }
 
     /// Producer cursor (positions claimed so far).

@@ -99,6 +99,21 @@ fn notifications_only_for_the_side_that_waits() {
 fn a_refused_barrier_says_unfenced() {
     let ring = Ring::with_barrier(2, crate::sync::Barrier::Refused);
     assert_eq!(ring.register_consumer(0), Register::Unfenced);
+    // The last look still comes first: a state that changed is `Changed`.
+    let Claim::Full(full) = ({
+        let mut claim = ring.try_claim(false);
+        while let Claim::Claimed(pos) = claim {
+            ring.commit(pos, false, false);
+            claim = ring.try_claim(false);
+        }
+        claim
+    }) else {
+        panic!("the ring must fill")
+    };
+    assert_eq!(ring.register_consumer(0), Register::Changed);
+    assert_eq!(ring.register_producer(full), Register::Unfenced);
+    let ring = Ring::with_barrier(2, crate::sync::Barrier::Refused);
+    assert_eq!(ring.register_consumer(0), Register::Unfenced);
     let Claim::Claimed(pos) = ring.try_claim(false) else { panic!("claim") };
     assert!(ring.commit(pos, false, true), "the raised bit still asks for a notification");
 }

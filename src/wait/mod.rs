@@ -511,21 +511,29 @@ mod tests {
             assert!(matches!(got, Ok(0)) && !late, "the blocking waiter missed the commit");
         });
 
-        let ring = Ring::with_barrier(2, Barrier::Refused);
-        let waker = AtomicWaker::new();
-        let mut parked = false;
+        // Async, both kinds of registration.
         let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-        std::thread::scope(|s| {
-            s.spawn(|| commit_silently_later(&ring));
-            let wait = std::future::poll_fn(|cx| {
-                poll(cx, strategy, &ring, Waiter::Single(&waker, &mut parked), || take(&ring))
+        let waker = AtomicWaker::new();
+        let (mut parked, mut listener) = (false, None);
+        for single in [true, false] {
+            let ring = Ring::with_barrier(2, Barrier::Refused);
+            std::thread::scope(|s| {
+                s.spawn(|| commit_silently_later(&ring));
+                let wait = std::future::poll_fn(|cx| {
+                    let waiter = if single {
+                        Waiter::Single(&waker, &mut parked)
+                    } else {
+                        Waiter::Event(&event, &mut listener)
+                    };
+                    poll(cx, strategy, &ring, waiter, || take(&ring))
+                });
+                let start = Instant::now();
+                let got = rt
+                    .block_on(async { tokio::time::timeout(Duration::from_secs(10), wait).await });
+                // (The timeout polls the wait once more when it fires.)
+                let late = start.elapsed() > Duration::from_secs(5);
+                assert!(got.ok() == Some(0) && !late, "async waiter (single: {single}) missed it");
             });
-            let start = Instant::now();
-            let got =
-                rt.block_on(async { tokio::time::timeout(Duration::from_secs(10), wait).await });
-            // (The timeout polls the wait once more when it fires.)
-            let late = start.elapsed() > Duration::from_secs(5);
-            assert!(got.ok() == Some(0) && !late, "the async waiter missed the commit");
-        });
+        }
     }
 }

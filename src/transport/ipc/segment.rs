@@ -35,8 +35,9 @@ pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 /// waiting bits beside the cursors instead of a wait bit per descriptor.
 /// Version 3: the channel's counters in the control block. Version 4: the
 /// counters' `voids`; a single producer or consumer of a fixed-size ring
-/// no longer counts its messages (its cursor does).
-pub(crate) const LAYOUT_VERSION: u32 = 4;
+/// no longer counts its messages (its cursor does). Version 5: the
+/// counters' `held`.
+pub(crate) const LAYOUT_VERSION: u32 = 5;
 
 const PAGE: usize = 4096;
 /// Longest schema table a segment may carry (psyne's own are a few hundred
