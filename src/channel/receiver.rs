@@ -14,7 +14,7 @@ use crate::channel::{
 };
 use crate::message::{self, Message};
 use crate::ring::{PAYLOAD_ALIGN, Take};
-use crate::sync::Arc;
+use crate::sync::{Arc, spin_loop};
 use crate::wait::{self, Blocker, Step};
 
 /// The receiving half of a channel.
@@ -304,6 +304,14 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
 
     #[inline(never)]
     fn take_blocking_slow<R>(&mut self, wrap: fn(&Arc<Shared>, Taken) -> R) -> Option<R> {
+        // The first polls of the spin phase, on the fast path alone: see
+        // `WaitStrategy::fast_polls`.
+        for _ in 0..self.shared.cfg.wait.fast_polls() {
+            spin_loop();
+            if let Some(r) = Self::take_fast(&self.shared, wrap) {
+                return Some(r);
+            }
+        }
         let shared = &self.shared;
         let attempt = || Self::take(shared, wrap);
         wait::block(shared.cfg.wait, &shared.ring, shared.rx_park(), None, attempt)
