@@ -250,7 +250,12 @@ impl Counters {
     }
 
     pub(crate) fn observe_depth(&self, depth: u64) {
-        self.high_water.fetch_max(depth, Ordering::Relaxed);
+        // A locked RMW only for a new maximum: `fetch_max` alone is a
+        // locked compare-exchange every time (it drains the store buffer of
+        // a producer that samples every 64 records).
+        if depth > self.high_water.load(Ordering::Relaxed) {
+            self.high_water.fetch_max(depth, Ordering::Relaxed);
+        }
     }
 
     /// Claims of a single producer not committed yet, of the `depth` behind
