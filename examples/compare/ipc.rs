@@ -441,6 +441,7 @@ pub(crate) fn section(cfg: &Cfg) {
     let big_n = cfg.big_msgs;
     for _ in 0..cfg.runs {
         small.push(("psyne ipc", psyne_stream(64, msgs)));
+        small.push(("psyne ipc (recv_ref)", psyne_stream_by_ref(msgs)));
         small.push(("psyne ipc batched (send_batch / recv_batch, 64)", psyne_stream_batched(msgs)));
         small.push(("iceoryx2 pub-sub", iceoryx2_stream(64, msgs)));
         small.push(("std UnixStream (buffered)", uds_stream(64, msgs)));
@@ -461,6 +462,7 @@ pub(crate) fn section(cfg: &Cfg) {
     // The socket writes 64 KiB per system call; psyne's rows are one message
     // at a time and in runs of 64: the better one counts.
     let ours = lookup(&small, "psyne ipc")
+        .max(lookup(&small, "psyne ipc (recv_ref)"))
         .max(lookup(&small, "psyne ipc batched (send_batch / recv_batch, 64)"));
     let r = ours / lookup(&small, "std UnixStream (buffered)");
     verdict("psyne ipc 64 B throughput vs buffered Unix socket", r, "target ≥ 2×", r >= 2.0);
@@ -701,6 +703,23 @@ fn psyne_stream(size: usize, n: usize) -> Duration {
         peer.finish();
         t
     }
+}
+
+/// 64-byte messages one at a time, received as borrowed `MsgRef`s (no
+/// reference count taken and given back per message).
+fn psyne_stream_by_ref(n: usize) -> Duration {
+    let uri = format!("ipc://{}", tag("stream-ref"));
+    let mut rx = bind::<M>(&uri, WaitStrategy::default(), None);
+    let peer = Peer::start("psyne-send", &format!("{uri},64,{n}"));
+    let mut sum = rx.recv_ref_blocking().unwrap()[0];
+    let start = Instant::now();
+    for _ in 1..n {
+        sum = sum.wrapping_add(rx.recv_ref_blocking().unwrap()[0]);
+    }
+    let t = start.elapsed();
+    std::hint::black_box(sum);
+    peer.finish();
+    t
 }
 
 /// 64-byte messages in runs: the sender commits 64 at a time

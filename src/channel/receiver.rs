@@ -306,7 +306,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     fn take_blocking_slow<R>(&mut self, wrap: fn(&Arc<Shared>, Taken) -> R) -> Option<R> {
         // The first polls of the spin phase, on the fast path alone: see
         // `WaitStrategy::fast_polls`.
-        for _ in 0..self.shared.cfg.wait.fast_polls() {
+        for _ in 0..self.shared.fast_polls() {
             spin_loop();
             if let Some(r) = Self::take_fast(&self.shared, wrap) {
                 return Some(r);
@@ -697,5 +697,25 @@ impl<T: Message + ?Sized, P: Pattern> fmt::Debug for Receiver<T, P> {
             .field("uri", &self.shared.cfg.uri)
             .field("closed", &self.is_closed())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::WaitStrategy;
+
+    /// Rings sized in bytes have no fast path: a blocking receive must look
+    /// at the ring at once, not pause 64 times first. Fixed-size rings poll
+    /// as their strategy says.
+    #[test]
+    fn only_fixed_size_rings_poll_the_fast_path_first() {
+        let spin = WaitStrategy::BusySpin;
+        let (_tx, rx) = crate::channel::<[u8]>().bytes(4096).wait_strategy(spin).spsc().unwrap();
+        assert_eq!(rx.shared.fast_polls(), 0);
+        let (_tx, rx) = crate::channel::<u64>().bytes(4096).wait_strategy(spin).spsc().unwrap();
+        assert_eq!(rx.shared.fast_polls(), 0, "a sized type in a ring sized in bytes");
+        let (_tx, rx) = crate::channel::<u64>().capacity(8).wait_strategy(spin).spsc().unwrap();
+        assert_eq!(rx.shared.fast_polls(), spin.fast_polls());
+        assert!(spin.fast_polls() > 0);
     }
 }

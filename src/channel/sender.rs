@@ -1020,8 +1020,9 @@ impl<T: Message, P: Pattern> futures_sink::Sink<T> for Sender<T, P> {
         let this = self.get_mut();
         match this.sink_slot.take() {
             Some(claimed) => {
-                this.shared.stats.hold(None);
                 this.write(claimed, item);
+                // After the commit: until then it is not sent.
+                this.shared.stats.hold(None);
                 Ok(())
             }
             None if this.shared.cfg.backpressure == Backpressure::DropNewest => {
@@ -1059,8 +1060,8 @@ impl<T: Message + ?Sized, P: Pattern> Drop for Sender<T, P> {
         // Before `shared` (which may keep its memory mapped) goes.
         self.waits.shared = None;
         if let Some(claimed) = self.sink_slot.take() {
-            self.shared.stats.hold(None);
             self.shared.abort(claimed, self.local.arena.as_mut());
+            self.shared.stats.hold(None);
         }
         self.shared.detach_sender();
     }

@@ -523,6 +523,19 @@ impl Shared {
         }
     }
 
+    /// How often a blocking receive polls the fast path before its wait
+    /// loop ([`WaitStrategy::fast_polls`]): never on a ring sized in bytes,
+    /// which has no fast path (each poll would only be a pause before the
+    /// first real look).
+    ///
+    /// [`WaitStrategy::fast_polls`]: crate::WaitStrategy
+    pub(crate) fn fast_polls(&self) -> u32 {
+        match self.layout {
+            RecordLayout::Fixed { .. } => self.cfg.wait.fast_polls(),
+            RecordLayout::Variable { .. } => 0,
+        }
+    }
+
     /// The record size of a fixed-size ring; `None` for a variable-size one.
     #[inline(always)]
     pub(crate) fn fixed_size(&self) -> Option<usize> {
