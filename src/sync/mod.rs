@@ -150,6 +150,8 @@ mod tests {
     /// Both threads spin until the other arrived at `round` (no sleeping:
     /// they must run their rounds at the same time).
     fn meet(mine: &AtomicU64, theirs: &AtomicU64, round: u64) {
+        // Release, with the Acquire below: a thread that sees the other
+        // arrive sees what it wrote before (the other's `seen_y`).
         mine.store(round, Release);
         let mut spins = 0u32;
         while theirs.load(Acquire) < round {
