@@ -426,15 +426,21 @@ impl<T: Message> Batch<T> {
             let owner = shared.owner();
             // Never more than the ring holds, whatever its words say.
             let limit = (limit as u64).min(shared.ring.capacity());
-            while count < limit {
-                let pos = start.wrapping_add(count);
-                if !shared.ring.try_take_next(pos, multi) {
-                    break;
+            if !multi && owner.is_none() {
+                // The only consumer, in one process: take the run with one
+                // cursor store.
+                count += shared.ring.take_run(start.wrapping_add(1), limit.saturating_sub(1));
+            } else {
+                while count < limit {
+                    let pos = start.wrapping_add(count);
+                    if !shared.ring.try_take_next(pos, multi) {
+                        break;
+                    }
+                    if let Some(owner) = owner {
+                        shared.ring.set_owner(pos, owner, false);
+                    }
+                    count += 1;
                 }
-                if let Some(owner) = owner {
-                    shared.ring.set_owner(pos, owner, false);
-                }
-                count += 1;
             }
             shared.stats.received_n(count - 1, shared.tally.1);
         }

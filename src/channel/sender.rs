@@ -661,12 +661,25 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             return 0;
         }
         let mut sent = 0;
-        for value in values {
-            let Some((pos, offset)) = Self::claim_fixed(shared, stride) else { break };
-            let claimed = Claimed { pos, offset, len: size_of::<T>(), elems: 0, undo: 0 };
-            self.copy_in(claimed, value);
-            shared.ring.commit(pos, false, false);
-            sent += 1;
+        if !P::MULTI_PRODUCER && shared.owner().is_none() {
+            // Alone, in one process: claim the run with one cursor store.
+            let (start, got) = shared.ring.claim_run(values.len() as u64);
+            for (i, value) in values.iter().take(got as usize).enumerate() {
+                let pos = start.wrapping_add(i as u64);
+                let offset = shared.ring.index(pos) * stride;
+                let claimed = Claimed { pos, offset, len: size_of::<T>(), elems: 0, undo: 0 };
+                self.copy_in(claimed, value);
+                shared.ring.commit(pos, false, false);
+            }
+            sent = got as usize;
+        } else {
+            for value in values {
+                let Some((pos, offset)) = Self::claim_fixed(shared, stride) else { break };
+                let claimed = Claimed { pos, offset, len: size_of::<T>(), elems: 0, undo: 0 };
+                self.copy_in(claimed, value);
+                shared.ring.commit(pos, false, false);
+                sent += 1;
+            }
         }
         shared.stats.sent_n(sent as u64, shared.tally.0);
         sent

@@ -386,6 +386,34 @@ impl Ring {
         }
     }
 
+    /// The only producer claims up to `n` positions at once: those from
+    /// `tail` on that read free, with one store of the cursor for all of
+    /// them (a store per message is what a busy producer pays for). Returns
+    /// the first position and how many were claimed; the caller commits
+    /// every one of them (in order, as [`Ring::unpublished`] expects).
+    ///
+    /// Only for a producer nobody needs to see claim one by one: alone on
+    /// the ring, in one process (a reaper reads `tail` to tell claimed
+    /// positions from free ones).
+    #[inline]
+    pub(crate) fn claim_run(&self, n: u64) -> (u64, u64) {
+        // Relaxed: the only producer's own cursor (see `try_claim`).
+        let start = self.cursors.tail.load(Ordering::Relaxed);
+        let mut got = 0;
+        // SYNC POINT (release → claim): Acquire, as in `try_claim`.
+        while got < n.min(self.cap)
+            && tag(self.desc(start.wrapping_add(got)).seq.load(Ordering::Acquire))
+                == free_tag(start.wrapping_add(got))
+        {
+            got += 1;
+        }
+        if got > 0 {
+            // Relaxed: as in `try_claim`.
+            self.cursors.tail.store(start.wrapping_add(got), Ordering::Relaxed);
+        }
+        (start, got)
+    }
+
     /// Producer: gives back the claim of `pos` if it is the newest claim, so
     /// that the next claim reuses it at once. Returns `false` (and changes
     /// nothing) if another claim followed; the caller then commits it as
@@ -539,6 +567,30 @@ impl Ring {
             self.cursors.head.store(next(pos), Ordering::Relaxed);
             true
         }
+    }
+
+    /// The only consumer takes the records from `pos` on (`pos` is `head`)
+    /// that are committed and not aborted, up to `n`, with one store of the
+    /// cursor for all of them. Returns how many. In one process only (a
+    /// reaper reads `head` to tell taken records from waiting ones), and
+    /// with nobody else advancing `head` (no overwrite-oldest producer).
+    #[inline]
+    pub(crate) fn take_run(&self, pos: u64, n: u64) -> u64 {
+        let mut got = 0;
+        // SYNC POINT (commit → take): Acquire, as in `try_take`.
+        while got < n.min(self.cap) {
+            let p = pos.wrapping_add(got);
+            let word = self.desc(p).seq.load(Ordering::Acquire);
+            if tag(word) != committed_tag(p) || word & ABORT != 0 {
+                break;
+            }
+            got += 1;
+        }
+        if got > 0 {
+            // Relaxed: read by stats and by this consumer only.
+            self.cursors.head.store(pos.wrapping_add(got), Ordering::Relaxed);
+        }
+        got
     }
 
     /// Takes the record at exactly `pos` if it is committed and nobody has

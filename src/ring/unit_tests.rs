@@ -117,3 +117,23 @@ fn a_refused_barrier_says_unfenced() {
     let Claim::Claimed(pos) = ring.try_claim(false) else { panic!("claim") };
     assert!(ring.commit(pos, false, true), "the raised bit still asks for a notification");
 }
+
+/// A run claims the free positions from `tail` and takes the committed,
+/// unaborted ones from `head`, each moving its cursor once; both stop at the
+/// first position that does not qualify.
+#[test]
+fn runs_stop_where_the_ring_does() {
+    let ring = Ring::new(4).unwrap();
+    assert_eq!(ring.claim_run(3), (0, 3));
+    assert_eq!(ring.tail(), 3);
+    ring.commit(0, false, false);
+    ring.commit(1, true, false);
+    ring.commit(2, false, false);
+    assert_eq!(ring.claim_run(9), (3, 1), "one position left, at most the capacity");
+    assert_eq!(ring.claim_run(1), (4, 0), "full");
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
+    assert_eq!(ring.take_run(1, 3), 0, "stops at the aborted record");
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 1, aborted: true });
+    assert_eq!(ring.take_run(2, 3), 1, "stops at the claimed, uncommitted position 3");
+    assert_eq!(ring.head(), 3);
+}

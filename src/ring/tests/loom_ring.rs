@@ -465,3 +465,50 @@ fn arena_reuses_space_only_after_release() {
         assert_eq!(consumer.join().unwrap(), lens);
     });
 }
+
+/// Runs claimed and taken with one cursor store each (`claim_run`,
+/// `take_run`): a producer writes runs of two into a ring of two while the
+/// consumer takes whatever run is committed and releases it. No record is
+/// read before it is written or overwritten before it is released (the
+/// cells would report a race), and the values arrive in order.
+#[test]
+fn runs_claimed_and_taken_with_one_cursor_store() {
+    loom::model(|| {
+        let ch = Chan::new(2);
+        let p = ch.clone();
+        let producer = thread::spawn(move || {
+            let mut next = 1;
+            while next <= 4 {
+                let (start, got) = p.ring.claim_run((5 - next).min(2));
+                for pos in start..start + got {
+                    // SAFETY: the run's claim makes these cells ours until
+                    // their commits.
+                    p.cells[p.ring.index(pos)].with_mut(|c| unsafe { *c = next });
+                    p.ring.commit(pos, false, true);
+                    next += 1;
+                }
+                if got == 0 {
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut got = Vec::new();
+        while got.len() < 4 {
+            let Some((first, v)) = ch.try_take(false) else {
+                thread::yield_now();
+                continue;
+            };
+            got.push(v);
+            let more = ch.ring.take_run(first + 1, 1);
+            for pos in first + 1..first + 1 + more {
+                // SAFETY: taken by the run: ours (shared read) until release.
+                got.push(ch.cells[ch.ring.index(pos)].with(|c| unsafe { *c }));
+            }
+            for pos in first..first + 1 + more {
+                ch.ring.release(pos, true);
+            }
+        }
+        producer.join().unwrap();
+        assert_eq!(got, [1, 2, 3, 4]);
+    });
+}
