@@ -660,24 +660,24 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         if shared.receivers_closed() || shared.is_corrupted() {
             return 0;
         }
+        // Writes a claimed record and commits it (no wake-up check).
+        let put = |pos: u64, offset: usize, value: &T| {
+            self.copy_in(Claimed { pos, offset, len: size_of::<T>(), elems: 0, undo: 0 }, value);
+            shared.ring.commit(pos, false, false);
+        };
         let mut sent = 0;
         if !P::MULTI_PRODUCER && shared.owner().is_none() {
             // Alone, in one process: claim the run with one cursor store.
             let (start, got) = shared.ring.claim_run(values.len() as u64);
-            for (i, value) in values.iter().take(got as usize).enumerate() {
+            for (i, value) in values[..got as usize].iter().enumerate() {
                 let pos = start.wrapping_add(i as u64);
-                let offset = shared.ring.index(pos) * stride;
-                let claimed = Claimed { pos, offset, len: size_of::<T>(), elems: 0, undo: 0 };
-                self.copy_in(claimed, value);
-                shared.ring.commit(pos, false, false);
+                put(pos, shared.ring.index(pos) * stride, value);
             }
             sent = got as usize;
         } else {
             for value in values {
                 let Some((pos, offset)) = Self::claim_fixed(shared, stride) else { break };
-                let claimed = Claimed { pos, offset, len: size_of::<T>(), elems: 0, undo: 0 };
-                self.copy_in(claimed, value);
-                shared.ring.commit(pos, false, false);
+                put(pos, offset, value);
                 sent += 1;
             }
         }

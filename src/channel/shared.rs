@@ -319,10 +319,7 @@ impl Shared {
             RecordLayout::Fixed { .. } => 0,
         };
         let fixed = matches!(layout, RecordLayout::Fixed { .. });
-        let tally = (
-            Tally::producers(fixed, cfg.multi_producer),
-            Tally::consumers(fixed, cfg.multi_consumer, cfg.take_multi),
-        );
+        let tally = Tally::of(fixed, cfg.multi_producer, cfg.multi_consumer, cfg.take_multi);
         Self {
             ring,
             region,

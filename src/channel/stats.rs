@@ -91,6 +91,15 @@ impl Side {
     fn add_n(&self, n: u64, tally: Tally) {
         bump(&self.count, n, tally);
     }
+
+    /// The side's message count, kept as `tally` says; `cursor` gives the
+    /// side's cursor for a [`Tally::Cursor`] side (read only then).
+    fn total(&self, tally: Tally, cursor: impl FnOnce() -> u64) -> u64 {
+        match tally {
+            Tally::Cursor => cursor().wrapping_sub(self.voids.load(Ordering::Relaxed)),
+            Tally::Single | Tally::Multi => self.count.load(Ordering::Relaxed),
+        }
+    }
 }
 
 /// How one side of a channel keeps its message count.
@@ -109,8 +118,19 @@ pub(crate) enum Tally {
 }
 
 impl Tally {
+    /// The tallies of a channel's producing and consuming sides; `fixed`:
+    /// its ring holds fixed-size records.
+    pub(crate) fn of(
+        fixed: bool,
+        multi_producer: bool,
+        multi_consumer: bool,
+        take_multi: bool,
+    ) -> (Self, Self) {
+        (Self::producers(fixed, multi_producer), Self::consumers(fixed, multi_consumer, take_multi))
+    }
+
     /// The producing side's tally.
-    pub(crate) fn producers(fixed: bool, multi_producer: bool) -> Self {
+    fn producers(fixed: bool, multi_producer: bool) -> Self {
         match (fixed, multi_producer) {
             (_, true) => Self::Multi,
             (true, false) => Self::Cursor,
@@ -121,7 +141,7 @@ impl Tally {
     /// The consuming side's tally. `take_multi`: consumers advance `head`
     /// by CAS (several of them, or an overwrite-oldest producer evicting),
     /// so `head` also counts evicted records.
-    pub(crate) fn consumers(fixed: bool, multi_consumer: bool, take_multi: bool) -> Self {
+    fn consumers(fixed: bool, multi_consumer: bool, take_multi: bool) -> Self {
         match (fixed && !take_multi, multi_consumer) {
             (true, _) => Self::Cursor,
             (false, true) => Self::Multi,
@@ -287,12 +307,8 @@ impl Counters {
         let tail = ring.tail();
         let capacity = ring.capacity();
         let depth = tail.saturating_sub(head).min(capacity);
-        let count = |side: &Side, tally: Tally, cursor: &dyn Fn() -> u64| match tally {
-            Tally::Cursor => cursor().wrapping_sub(side.voids.load(Ordering::Relaxed)),
-            Tally::Single | Tally::Multi => side.count.load(Ordering::Relaxed),
-        };
-        let sent = count(&self.tx, tx, &|| tail.wrapping_sub(self.unpublished(ring, tail, depth)));
-        let received = count(&self.rx, rx, &|| head);
+        let sent = self.tx.total(tx, || tail.wrapping_sub(self.unpublished(ring, tail, depth)));
+        let received = self.rx.total(rx, || head);
         let (bytes_sent, bytes_received) = match fixed_size {
             Some(size) => (sent.saturating_mul(size as u64), received.saturating_mul(size as u64)),
             None => (self.tx.bytes.load(Ordering::Relaxed), self.rx.bytes.load(Ordering::Relaxed)),

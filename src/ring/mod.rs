@@ -551,9 +551,7 @@ impl Ring {
     /// `pos`); otherwise `head` must still be `pos`, checked by CAS.
     #[inline]
     pub(crate) fn try_take_next(&self, pos: u64, multi: bool) -> bool {
-        // SYNC POINT (commit → take): as in `try_take`.
-        let word = self.desc(pos).seq.load(Ordering::Acquire);
-        if tag(word) != committed_tag(pos) || word & ABORT != 0 {
+        if !self.is_ready(pos) {
             return false;
         }
         if multi {
@@ -577,13 +575,7 @@ impl Ring {
     #[inline]
     pub(crate) fn take_run(&self, pos: u64, n: u64) -> u64 {
         let mut got = 0;
-        // SYNC POINT (commit → take): Acquire, as in `try_take`.
-        while got < n.min(self.cap) {
-            let p = pos.wrapping_add(got);
-            let word = self.desc(p).seq.load(Ordering::Acquire);
-            if tag(word) != committed_tag(p) || word & ABORT != 0 {
-                break;
-            }
+        while got < n.min(self.cap) && self.is_ready(pos.wrapping_add(got)) {
             got += 1;
         }
         if got > 0 {
@@ -591,6 +583,16 @@ impl Ring {
             self.cursors.head.store(pos.wrapping_add(got), Ordering::Relaxed);
         }
         got
+    }
+
+    /// Whether the record at `pos` is committed and not aborted: one a run
+    /// of takes may include.
+    #[inline(always)]
+    fn is_ready(&self, pos: u64) -> bool {
+        // SYNC POINT (commit → take): Acquire, as in `try_take`: the record's
+        // bytes are visible to the take that follows.
+        let word = self.desc(pos).seq.load(Ordering::Acquire);
+        tag(word) == committed_tag(pos) && word & ABORT == 0
     }
 
     /// Takes the record at exactly `pos` if it is committed and nobody has
