@@ -11,6 +11,22 @@ use std::collections::VecDeque;
 use proptest::prelude::*;
 use psyne::{Mpmc, Mpsc, Msg, MultiProducer, Pattern, Receiver, Sender, Spmc, Spsc, TryRecvError};
 
+/// Drops the `i`-th (modulo) held message and checks, against the model's
+/// set of live positions, that its record is released exactly once.
+fn release_held<T>(
+    held: &mut Vec<(u64, Msg<T>)>,
+    live: &mut std::collections::BTreeSet<u64>,
+    i: usize,
+) where
+    T: psyne::Message + ?Sized,
+{
+    if !held.is_empty() {
+        let (pos, msg) = held.swap_remove(i % held.len());
+        drop(msg);
+        assert!(live.remove(&pos), "released twice");
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Send,
@@ -88,13 +104,7 @@ fn run<P: Pattern>(cap: usize, ops: &[Op]) {
                 (Err(TryRecvError::Empty), None) => {}
                 (got, want) => panic!("receive disagrees: {got:?} vs {want:?}"),
             },
-            Op::Release(i) => {
-                if !held.is_empty() {
-                    let (pos, m) = held.swap_remove(i % held.len());
-                    drop(m);
-                    assert!(model.live.remove(&pos), "released twice");
-                }
-            }
+            Op::Release(i) => release_held(&mut held, &mut model.live, *i),
         }
         let s = tx.stats();
         assert_eq!(s.sent - s.received, model.queue.len() as u64);
@@ -242,13 +252,7 @@ fn run_two_producers<P: Pattern + MultiProducer>(cap: usize, steps: &[Step2]) {
             (Err(TryRecvError::Empty), None) => {}
             (got, want) => panic!("receive disagrees: {got:?} vs {want:?}"),
         },
-        Inner::Release(i) => {
-            if !held.is_empty() {
-                let (pos, msg) = held.swap_remove(i % held.len());
-                drop(msg);
-                assert!(m.live.remove(&pos), "released twice");
-            }
-        }
+        Inner::Release(i) => release_held(held, &mut m.live, *i),
     };
     for step in steps {
         match step {
