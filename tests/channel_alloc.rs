@@ -123,25 +123,48 @@ fn variable<P: Pattern>() -> (u64, u64) {
     })
 }
 
+/// A wait strategy that parks at once: (almost) every wait sleeps.
+const PARK_AT_ONCE: psyne::WaitStrategy =
+    psyne::WaitStrategy::SpinPark { spin: std::time::Duration::ZERO };
+
+/// Parks this thread once, on a channel of its own. A thread's first park
+/// sets up its thread-local parker (event-listener's, one allocation): that
+/// belongs to the thread's start-up, not to the steady state.
+fn park_once() {
+    let (_tx, mut rx) =
+        psyne::channel::<u64>().capacity(4).wait_strategy(PARK_AT_ONCE).spsc().unwrap();
+    assert!(rx.recv_timeout(std::time::Duration::from_millis(1)).is_err());
+}
+
 /// Two threads bouncing messages with a spin of zero, so that (almost) every
 /// wait parks: blocking parks allocate nothing either.
+///
+/// Neither channel is parked on before the measured window: whatever a
+/// channel sets up on its first park or wake-up must have been set up when
+/// it was built.
 fn parking_ping_pong() -> (u64, u64) {
-    use psyne::WaitStrategy;
-    let strategy = WaitStrategy::SpinPark { spin: std::time::Duration::ZERO };
-    let build = || psyne::channel::<u64>().capacity(4).wait_strategy(strategy).spsc().unwrap();
+    let build = || psyne::channel::<u64>().capacity(4).wait_strategy(PARK_AT_ONCE).spsc().unwrap();
     let ((mut ping_tx, mut ping_rx), (mut pong_tx, mut pong_rx)) = (build(), build());
     let rounds = if cfg!(miri) { 100 } else { 20_000 };
     let echo = std::thread::spawn(move || {
         enroll();
+        park_once();
         while let Some(m) = ping_rx.recv_blocking() {
             pong_tx.send_blocking(*m + 1).unwrap();
         }
     });
-    // Warm up (first park of each side, thread start-up).
-    for i in 0..100 {
-        ping_tx.send_blocking(i).unwrap();
-        drop(pong_rx.recv_blocking().unwrap());
-    }
+    park_once();
+    // One round trip without parking on `pong`: the echo thread's start-up
+    // is over once it answers.
+    ping_tx.try_send(0).unwrap();
+    let start = std::time::Instant::now();
+    let first = loop {
+        match pong_rx.try_recv() {
+            Ok(m) => break *m,
+            Err(_) => assert!(start.elapsed().as_secs() < 10, "the echo thread never answered"),
+        }
+    };
+    assert_eq!(first, 1);
     let counted = allocations(|| {
         for i in 0..rounds {
             ping_tx.send_blocking(i).unwrap();

@@ -320,13 +320,19 @@ impl Shared {
         };
         let fixed = matches!(layout, RecordLayout::Fixed { .. });
         let tally = Tally::of(fixed, cfg.multi_producer, cfg.multi_consumer, cfg.take_multi);
+        let (rx_event, tx_event) = (Event::new(), Event::new());
+        // An `Event` allocates its list on first use, which would be the
+        // first park or wake-up, in the middle of traffic: allocate it now,
+        // with the channel. `notify(0)` wakes nobody.
+        rx_event.notify(0);
+        tx_event.notify(0);
         Self {
             ring,
             region,
             layout,
             arena: Mutex::new(Arena::new(arena_size)),
-            rx_event: Event::new(),
-            tx_event: Event::new(),
+            rx_event,
+            tx_event,
             rx_waker: AtomicWaker::new(),
             tx_waker: AtomicWaker::new(),
             senders: Handles::new(senders),
