@@ -426,10 +426,10 @@ impl<T: Message> Batch<T> {
             let owner = shared.owner();
             // Never more than the ring holds, whatever its words say.
             let limit = (limit as u64).min(shared.ring.capacity());
-            if !multi && owner.is_none() {
-                // The only consumer, in one process: take the run with one
-                // cursor store.
-                count += shared.ring.take_run(start.wrapping_add(1), limit.saturating_sub(1));
+            if !multi {
+                // The only consumer: take the run with one cursor store.
+                count +=
+                    shared.ring.take_run(start.wrapping_add(1), limit.saturating_sub(1), owner);
             } else {
                 while count < limit {
                     let pos = start.wrapping_add(count);

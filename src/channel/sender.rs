@@ -666,9 +666,9 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             shared.ring.commit(pos, false, false);
         };
         let mut sent = 0;
-        if !P::MULTI_PRODUCER && shared.owner().is_none() {
-            // Alone, in one process: claim the run with one cursor store.
-            let (start, got) = shared.ring.claim_run(values.len() as u64);
+        if !P::MULTI_PRODUCER {
+            // Alone: claim the run with one cursor store.
+            let (start, got) = shared.ring.claim_run(values.len() as u64, shared.owner());
             for (i, value) in values[..got as usize].iter().enumerate() {
                 let pos = start.wrapping_add(i as u64);
                 put(pos, shared.ring.index(pos) * stride, value);

@@ -392,11 +392,12 @@ impl Ring {
     /// the first position and how many were claimed; the caller commits
     /// every one of them (in order, as [`Ring::unpublished`] expects).
     ///
-    /// Only for a producer nobody needs to see claim one by one: alone on
-    /// the ring, in one process (a reaper reads `tail` to tell claimed
-    /// positions from free ones).
+    /// `owner` is the caller's owner slot on a ring shared between
+    /// processes: every position of the run is recorded as claimed by it
+    /// before the cursor moves, so a reaper (which gives back claims below
+    /// `tail` only) finds the whole run or none of it.
     #[inline]
-    pub(crate) fn claim_run(&self, n: u64) -> (u64, u64) {
+    pub(crate) fn claim_run(&self, n: u64, owner: Option<usize>) -> (u64, u64) {
         // Relaxed: the only producer's own cursor (see `try_claim`).
         let start = self.cursors.tail.load(Ordering::Relaxed);
         let mut got = 0;
@@ -408,7 +409,9 @@ impl Ring {
             got += 1;
         }
         if got > 0 {
-            // Relaxed: as in `try_claim`.
+            self.set_owners(start, got, owner, true);
+            // Relaxed: as in `try_claim` (a reaper reads it only once this
+            // process is dead, see `set_owner`).
             self.cursors.tail.store(start.wrapping_add(got), Ordering::Relaxed);
         }
         (start, got)
@@ -569,16 +572,18 @@ impl Ring {
 
     /// The only consumer takes the records from `pos` on (`pos` is `head`)
     /// that are committed and not aborted, up to `n`, with one store of the
-    /// cursor for all of them. Returns how many. In one process only (a
-    /// reaper reads `head` to tell taken records from waiting ones), and
-    /// with nobody else advancing `head` (no overwrite-oldest producer).
+    /// cursor for all of them. Returns how many. Only with nobody else
+    /// advancing `head` (no overwrite-oldest producer). `owner` as for
+    /// [`Ring::claim_run`]: recorded for the whole run before the cursor
+    /// moves (a reaper releases taken records below `head` only).
     #[inline]
-    pub(crate) fn take_run(&self, pos: u64, n: u64) -> u64 {
+    pub(crate) fn take_run(&self, pos: u64, n: u64, owner: Option<usize>) -> u64 {
         let mut got = 0;
         while got < n.min(self.cap) && self.is_ready(pos.wrapping_add(got)) {
             got += 1;
         }
         if got > 0 {
+            self.set_owners(pos, got, owner, false);
             // Relaxed: read by stats and by this consumer only.
             self.cursors.head.store(pos.wrapping_add(got), Ordering::Relaxed);
         }
@@ -722,6 +727,17 @@ impl Ring {
         // Relaxed: read by a reaper only once the owner's process is dead,
         // after the kernel saw it die (which orders everything it wrote).
         self.desc(pos).owner.store(word, Ordering::Relaxed);
+    }
+
+    /// [`Ring::set_owner`] for the `n` positions from `start`, if there is
+    /// an owner to record.
+    #[inline(always)]
+    fn set_owners(&self, start: u64, n: u64, owner: Option<usize>, claim: bool) {
+        if let Some(slot) = owner {
+            for i in 0..n {
+                self.set_owner(start.wrapping_add(i), slot, claim);
+            }
+        }
     }
 
     /// Gives back what owner `slot` held when its process died: records it

@@ -124,16 +124,42 @@ fn a_refused_barrier_says_unfenced() {
 #[test]
 fn runs_stop_where_the_ring_does() {
     let ring = Ring::new(4).unwrap();
-    assert_eq!(ring.claim_run(3), (0, 3));
+    assert_eq!(ring.claim_run(3, None), (0, 3));
     assert_eq!(ring.tail(), 3);
     ring.commit(0, false, false);
     ring.commit(1, true, false);
     ring.commit(2, false, false);
-    assert_eq!(ring.claim_run(9), (3, 1), "one position left, at most the capacity");
-    assert_eq!(ring.claim_run(1), (4, 0), "full");
+    assert_eq!(ring.claim_run(9, None), (3, 1), "one position left, at most the capacity");
+    assert_eq!(ring.claim_run(1, None), (4, 0), "full");
     assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
-    assert_eq!(ring.take_run(1, 3), 0, "stops at the aborted record");
+    assert_eq!(ring.take_run(1, 3, None), 0, "stops at the aborted record");
     assert_eq!(ring.try_take(false), Take::Taken { pos: 1, aborted: true });
-    assert_eq!(ring.take_run(2, 3), 1, "stops at the claimed, uncommitted position 3");
+    assert_eq!(ring.take_run(2, 3, None), 1, "stops at the claimed, uncommitted position 3");
     assert_eq!(ring.head(), 3);
+}
+
+/// A run claimed or taken with one cursor store records its owner on every
+/// position, so a reaper gives back the whole run of a process that died
+/// in the middle of it.
+#[test]
+fn a_dead_owners_runs_are_given_back_whole() {
+    let (producer, consumer) = (1, 2);
+    let ring = Ring::new(8).unwrap();
+    // The producer claims three, commits the first and dies.
+    assert_eq!(ring.claim_run(3, Some(producer)), (0, 3));
+    ring.commit(0, false, false);
+    assert_eq!(ring.reap(producer), 2, "its two open claims are voided");
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 1, aborted: true });
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 2, aborted: true });
+    // The consumer takes 3 alone (recording itself, as a receiver does) and
+    // 4 and 5 as a run, then dies holding all three.
+    let (start, got) = ring.claim_run(3, None);
+    (start..start + got).for_each(|pos| _ = ring.commit(pos, false, false));
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 3, aborted: false });
+    ring.set_owner(3, consumer, false);
+    assert_eq!(ring.take_run(4, 2, Some(consumer)), 2);
+    assert!(!(3..6).any(|pos| ring.is_released(pos)));
+    assert_eq!(ring.reap(consumer), 0, "it voids nothing");
+    assert!((3..6).all(|pos| ring.is_released(pos)), "it releases what it held");
 }
