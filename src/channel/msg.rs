@@ -423,13 +423,12 @@ impl<T: Message> Batch<T> {
         let mut count = 1u64;
         if matches!(shared.layout, RecordLayout::Fixed { .. }) {
             let multi = shared.cfg.take_multi;
-            let owner = shared.owner();
+            let owner = shared.take_owner();
             // Never more than the ring holds, whatever its words say.
             let limit = (limit as u64).min(shared.ring.capacity());
             if !multi {
                 // The only consumer: take the run with one cursor store.
-                count +=
-                    shared.ring.take_run(start.wrapping_add(1), limit.saturating_sub(1), owner);
+                count += shared.ring.take_run(start.wrapping_add(1), limit.saturating_sub(1));
             } else {
                 while count < limit {
                     let pos = start.wrapping_add(count);

@@ -88,7 +88,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
         };
         match shared.ring.try_take(shared.cfg.take_multi) {
             Take::Taken { pos, aborted: false } => {
-                if let Some(owner) = shared.owner() {
+                if let Some(owner) = shared.take_owner() {
                     shared.ring.set_owner(pos, owner, false);
                 }
                 shared.stats.received(None, shared.tally.1);
@@ -124,7 +124,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                     shared.release(pos);
                 }
                 Take::Taken { pos, aborted: false } => {
-                    if let Some(owner) = shared.owner() {
+                    if let Some(owner) = shared.take_owner() {
                         shared.ring.set_owner(pos, owner, false);
                     }
                     let (offset, len, elems) = match shared.layout {

@@ -170,7 +170,7 @@ impl Local {
         zero: bool,
     ) -> Step<Result<Claimed, ReserveError>> {
         self.full_seen = false;
-        if let Some(owner) = shared.owner() {
+        if let Some(owner) = shared.claim_owner() {
             shared.ring.set_owner(claimed.pos, owner, true);
         }
         if zero && shared.cfg.zero_on_reserve {
@@ -529,15 +529,16 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     }
 
     /// Claims the next record of a fixed-size ring (of record `stride`) for
-    /// the copy-in fast paths: its position and offset. Between processes
-    /// it records this process as the owner first, so that the record of a
-    /// sender killed while it writes is reaped.
+    /// the copy-in fast paths: its position and offset. Between processes,
+    /// with several producers, it records this process as the owner first,
+    /// so that the record of a sender killed while it writes is reaped (a
+    /// single producer's claims are found from the cursors).
     #[inline(always)]
     fn claim_fixed(shared: &Shared, stride: usize) -> Option<(u64, usize)> {
         let Claim::Claimed(pos) = shared.ring.try_claim(P::MULTI_PRODUCER) else {
             return None;
         };
-        if let Some(owner) = shared.owner() {
+        if let Some(owner) = shared.claim_owner() {
             shared.ring.set_owner(pos, owner, true);
         }
         Some((pos, shared.ring.index(pos) * stride))
@@ -668,7 +669,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         let mut sent = 0;
         if !P::MULTI_PRODUCER {
             // Alone: claim the run with one cursor store.
-            let (start, got) = shared.ring.claim_run(values.len() as u64, shared.owner());
+            let (start, got) = shared.ring.claim_run(values.len() as u64);
             for (i, value) in values[..got as usize].iter().enumerate() {
                 let pos = start.wrapping_add(i as u64);
                 put(pos, shared.ring.index(pos) * stride, value);

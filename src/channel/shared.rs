@@ -351,11 +351,21 @@ impl Shared {
         }
     }
 
-    /// This process's owner number for records it holds, if the channel
-    /// runs between processes (which track owners).
+    /// This process's owner number for the records its senders claim, if
+    /// claims are recorded: between processes, with several producers (a
+    /// reaper finds a single producer's claims from the cursors, see
+    /// `Ring::reap`).
     #[inline(always)]
-    pub(crate) fn owner(&self) -> Option<usize> {
-        self.remote.as_ref().map(|r| r.owner)
+    pub(crate) fn claim_owner(&self) -> Option<usize> {
+        self.remote.as_ref().filter(|_| self.cfg.multi_producer).map(|r| r.owner)
+    }
+
+    /// As [`claim_owner`](Self::claim_owner), for the records its receivers
+    /// take: recorded where consumers take by CAS (several consumers, or an
+    /// overwrite-oldest producer that takes too).
+    #[inline(always)]
+    pub(crate) fn take_owner(&self) -> Option<usize> {
+        self.remote.as_ref().filter(|_| self.cfg.take_multi).map(|r| r.owner)
     }
 
     /// Marks the channel unusable: a record from another process failed its
@@ -507,7 +517,7 @@ impl Shared {
         };
         if undone {
             self.stats.aborted();
-            if self.remote.is_some() {
+            if self.claim_owner().is_some() {
                 // Nobody owns the position any more (a reaper must not
                 // mistake a later claim of it for this one).
                 self.ring.set_owner(claimed.pos, 0, true);

@@ -132,6 +132,19 @@ const fn tag(word: u64) -> u64 {
     word >> FLAG_BITS
 }
 
+/// Which sides a dead process was the only handle of (see [`Ring::reap`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
+pub(crate) struct Sole {
+    /// It held the sender of a single-producer channel: its claims are the
+    /// positions between the cursors that read free.
+    pub(crate) producer: bool,
+    /// It held the receiver of a single-consumer channel (whose producers
+    /// never take, so not overwrite-oldest): its takes are the positions of
+    /// the lap below `head` that read committed.
+    pub(crate) consumer: bool,
+}
+
 /// One descriptor: the sequence word, plus where the record's bytes are in a
 /// variable-size ring. One descriptor per cache line, so that a producer
 /// committing record `p + 1` never contends with a consumer releasing `p`.
@@ -392,12 +405,10 @@ impl Ring {
     /// the first position and how many were claimed; the caller commits
     /// every one of them (in order, as [`Ring::unpublished`] expects).
     ///
-    /// `owner` is the caller's owner slot on a ring shared between
-    /// processes: every position of the run is recorded as claimed by it
-    /// before the cursor moves, so a reaper (which gives back claims below
-    /// `tail` only) finds the whole run or none of it.
+    /// Its claims need no owner records: a reaper finds those of a single
+    /// producer between the cursors ([`Sole::producer`]).
     #[inline]
-    pub(crate) fn claim_run(&self, n: u64, owner: Option<usize>) -> (u64, u64) {
+    pub(crate) fn claim_run(&self, n: u64) -> (u64, u64) {
         // Relaxed: the only producer's own cursor (see `try_claim`).
         let start = self.cursors.tail.load(Ordering::Relaxed);
         let mut got = 0;
@@ -409,9 +420,7 @@ impl Ring {
             got += 1;
         }
         if got > 0 {
-            self.set_owners(start, got, owner, true);
-            // Relaxed: as in `try_claim` (a reaper reads it only once this
-            // process is dead, see `set_owner`).
+            // Relaxed: as in `try_claim`.
             self.cursors.tail.store(start.wrapping_add(got), Ordering::Relaxed);
         }
         (start, got)
@@ -573,17 +582,15 @@ impl Ring {
     /// The only consumer takes the records from `pos` on (`pos` is `head`)
     /// that are committed and not aborted, up to `n`, with one store of the
     /// cursor for all of them. Returns how many. Only with nobody else
-    /// advancing `head` (no overwrite-oldest producer). `owner` as for
-    /// [`Ring::claim_run`]: recorded for the whole run before the cursor
-    /// moves (a reaper releases taken records below `head` only).
+    /// advancing `head` (no overwrite-oldest producer); as for
+    /// [`Ring::claim_run`], no owner records ([`Sole::consumer`]).
     #[inline]
-    pub(crate) fn take_run(&self, pos: u64, n: u64, owner: Option<usize>) -> u64 {
+    pub(crate) fn take_run(&self, pos: u64, n: u64) -> u64 {
         let mut got = 0;
         while got < n.min(self.cap) && self.is_ready(pos.wrapping_add(got)) {
             got += 1;
         }
         if got > 0 {
-            self.set_owners(pos, got, owner, false);
             // Relaxed: read by stats and by this consumer only.
             self.cursors.head.store(pos.wrapping_add(got), Ordering::Relaxed);
         }
@@ -719,8 +726,10 @@ impl Ring {
     }
 
     /// Records that owner `slot` (`1..=MAX_OWNERS`) holds `pos`, claimed
-    /// (`claim`) or taken. Only channels between processes track owners: the record of
-    /// a process that dies is given back by [`Ring::reap`].
+    /// (`claim`) or taken. Only the sides with several handles of channels
+    /// between processes track owners: the record of a process that dies is
+    /// given back by [`Ring::reap`] (which finds a single producer's or
+    /// consumer's records from the cursors).
     #[inline]
     pub(crate) fn set_owner(&self, pos: u64, slot: usize, claim: bool) {
         let word = pos << 8 | if claim { OWNER_CLAIM } else { 0 } | (slot as u64 & 0x7f);
@@ -729,26 +738,47 @@ impl Ring {
         self.desc(pos).owner.store(word, Ordering::Relaxed);
     }
 
-    /// [`Ring::set_owner`] for the `n` positions from `start`, if there is
-    /// an owner to record.
-    #[inline(always)]
-    fn set_owners(&self, start: u64, n: u64, owner: Option<usize>, claim: bool) {
-        if let Some(slot) = owner {
-            for i in 0..n {
-                self.set_owner(start.wrapping_add(i), slot, claim);
-            }
-        }
-    }
-
     /// Gives back what owner `slot` held when its process died: records it
     /// claimed and never committed are committed as aborted, records it took
     /// and never released are released. Returns how many records were
     /// committed as aborted (positions that carry no message, for the
     /// statistics).
+    ///
+    /// The claims and takes of a side with one handle are not recorded
+    /// ([`Ring::set_owner`] is for sides with several): `sole` says which
+    /// of those the process held, and they are found from the cursors.
     #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
-    pub(crate) fn reap(&self, slot: usize) -> u64 {
-        let mut voided = 0;
+    pub(crate) fn reap(&self, slot: usize, sole: Sole) -> u64 {
         let (tail, head) = (self.tail(), self.head());
+        let mut voided = 0;
+        if sole.producer {
+            // Every position from `head` to `tail` that still reads free was
+            // claimed (it is below `tail`), by the only producer, and never
+            // committed. `head` may have moved on since: positions below it
+            // read committed or released, never free for themselves. At most
+            // a lap, whatever the cursors say.
+            for n in 0..tail.wrapping_sub(head).min(self.cap) {
+                let pos = head.wrapping_add(n);
+                // SYNC POINT (commit → reap): Acquire, as in `try_claim`.
+                if tag(self.desc(pos).seq.load(Ordering::Acquire)) == free_tag(pos) {
+                    self.commit(pos, true, true);
+                    voided += 1;
+                }
+            }
+        }
+        if sole.consumer {
+            // Every position of the lap below `head` that still reads
+            // committed was taken (it is below `head`), by the only
+            // consumer, and never released. Producers cannot change such a
+            // descriptor.
+            for n in 1..=head.min(self.cap) {
+                let pos = head.wrapping_sub(n);
+                // SYNC POINT (commit → reap): Acquire, as in `try_take`.
+                if tag(self.desc(pos).seq.load(Ordering::Acquire)) == committed_tag(pos) {
+                    self.release(pos, true);
+                }
+            }
+        }
         for (i, d) in self.descs.iter().enumerate() {
             // Relaxed: see `set_owner`.
             let owner = d.owner.load(Ordering::Relaxed);

@@ -1,6 +1,6 @@
 //! Deterministic tests of ring internals that need a specific interleaving.
 
-use super::{Alloc, Arena, Claim, Register, Ring, Take, round_up};
+use super::{Alloc, Arena, Claim, Register, Ring, Sole, Take, round_up};
 
 /// A consumer releasing the oldest record between the arena's `reclaim` and
 /// its claim must not let the claim overwrite that record's extent before it
@@ -124,42 +124,50 @@ fn a_refused_barrier_says_unfenced() {
 #[test]
 fn runs_stop_where_the_ring_does() {
     let ring = Ring::new(4).unwrap();
-    assert_eq!(ring.claim_run(3, None), (0, 3));
+    assert_eq!(ring.claim_run(3), (0, 3));
     assert_eq!(ring.tail(), 3);
     ring.commit(0, false, false);
     ring.commit(1, true, false);
     ring.commit(2, false, false);
-    assert_eq!(ring.claim_run(9, None), (3, 1), "one position left, at most the capacity");
-    assert_eq!(ring.claim_run(1, None), (4, 0), "full");
+    assert_eq!(ring.claim_run(9), (3, 1), "one position left, at most the capacity");
+    assert_eq!(ring.claim_run(1), (4, 0), "full");
     assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
-    assert_eq!(ring.take_run(1, 3, None), 0, "stops at the aborted record");
+    assert_eq!(ring.take_run(1, 3), 0, "stops at the aborted record");
     assert_eq!(ring.try_take(false), Take::Taken { pos: 1, aborted: true });
-    assert_eq!(ring.take_run(2, 3, None), 1, "stops at the claimed, uncommitted position 3");
+    assert_eq!(ring.take_run(2, 3), 1, "stops at the claimed, uncommitted position 3");
     assert_eq!(ring.head(), 3);
 }
 
-/// A run claimed or taken with one cursor store records its owner on every
-/// position, so a reaper gives back the whole run of a process that died
-/// in the middle of it.
+/// The claims and takes of a sole producer or consumer are not recorded
+/// one by one: a reaper finds them from the cursors, single records and
+/// runs alike, and leaves alone what the other side holds.
 #[test]
-fn a_dead_owners_runs_are_given_back_whole() {
-    let (producer, consumer) = (1, 2);
+fn a_sole_sides_records_are_found_from_the_cursors() {
+    let producer = Sole { producer: true, consumer: false };
+    let consumer = Sole { producer: false, consumer: true };
     let ring = Ring::new(8).unwrap();
-    // The producer claims three, commits the first and dies.
-    assert_eq!(ring.claim_run(3, Some(producer)), (0, 3));
+    // The producer claims one, then a run of three, commits two and dies.
+    assert_eq!(ring.try_claim(false), Claim::Claimed(0));
+    assert_eq!(ring.claim_run(3), (1, 3));
     ring.commit(0, false, false);
-    assert_eq!(ring.reap(producer), 2, "its two open claims are voided");
-    assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
-    assert_eq!(ring.try_take(false), Take::Taken { pos: 1, aborted: true });
-    assert_eq!(ring.try_take(false), Take::Taken { pos: 2, aborted: true });
-    // The consumer takes 3 alone (recording itself, as a receiver does) and
-    // 4 and 5 as a run, then dies holding all three.
-    let (start, got) = ring.claim_run(3, None);
+    ring.commit(2, false, false);
+    assert_eq!(ring.reap(1, producer), 2, "its two open claims are voided");
+    let takes: Vec<_> = (0..4).map(|_| ring.try_take(false)).collect();
+    let aborted = |pos| Take::Taken { pos, aborted: true };
+    let fine = |pos| Take::Taken { pos, aborted: false };
+    assert_eq!(takes, [fine(0), aborted(1), fine(2), aborted(3)]);
+    [1, 3].into_iter().for_each(|pos| _ = ring.release(pos, false));
+    // A new producer fills four more; the consumer, holding 0 and 2, takes
+    // 4 alone and 5 and 6 as a run, releases 5 and dies.
+    let (start, got) = ring.claim_run(4);
     (start..start + got).for_each(|pos| _ = ring.commit(pos, false, false));
-    assert_eq!(ring.try_take(false), Take::Taken { pos: 3, aborted: false });
-    ring.set_owner(3, consumer, false);
-    assert_eq!(ring.take_run(4, 2, Some(consumer)), 2);
-    assert!(!(3..6).any(|pos| ring.is_released(pos)));
-    assert_eq!(ring.reap(consumer), 0, "it voids nothing");
-    assert!((3..6).all(|pos| ring.is_released(pos)), "it releases what it held");
+    assert_eq!(ring.try_take(false), fine(4));
+    assert_eq!(ring.take_run(5, 2), 2);
+    ring.release(5, false);
+    assert_eq!(ring.reap(2, consumer), 0, "it voids nothing");
+    let released: Vec<_> = (0..8).filter(|&pos| ring.is_released(pos)).collect();
+    assert_eq!(released, [0, 1, 2, 3, 4, 5, 6], "all it held; 7 waits, committed");
+    // Reaping a process that held neither side alone changes nothing.
+    assert_eq!(ring.reap(3, Sole::default()), 0);
+    assert_eq!(ring.try_take(false), fine(7));
 }

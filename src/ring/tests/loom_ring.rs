@@ -479,7 +479,7 @@ fn runs_claimed_and_taken_with_one_cursor_store() {
         let producer = thread::spawn(move || {
             let mut next = 1;
             while next <= 4 {
-                let (start, got) = p.ring.claim_run((5 - next).min(2), None);
+                let (start, got) = p.ring.claim_run((5 - next).min(2));
                 for pos in start..start + got {
                     // SAFETY: the run's claim makes these cells ours until
                     // their commits.
@@ -499,7 +499,7 @@ fn runs_claimed_and_taken_with_one_cursor_store() {
                 continue;
             };
             got.push(v);
-            let more = ch.ring.take_run(first + 1, 1, None);
+            let more = ch.ring.take_run(first + 1, 1);
             for pos in first + 1..first + 1 + more {
                 // SAFETY: taken by the run: ours (shared read) until release.
                 got.push(ch.cells[ch.ring.index(pos)].with(|c| unsafe { *c }));

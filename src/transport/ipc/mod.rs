@@ -58,11 +58,13 @@
 //! `Closed`. Processes must share a PID namespace (a connecting process in
 //! another one is refused), since liveness is tracked by pid.
 //!
-//! Known gaps, each a window of a few instructions: a process killed
-//! between claiming (or taking) a single record and recording itself as
-//! its owner leaves that record for nobody to reap (the single producer's
-//! and the single consumer's batches record their owner on every position
-//! before they move the cursor, and have no such window); one killed between counting
+//! The claims of a channel's only producer, and the takes of its only
+//! consumer, are found from the ring's cursors; those of sides with several
+//! handles are recorded per record (its owner slot).
+//!
+//! Known gaps, each a window of a few instructions: on a side with several
+//! handles, a process killed between claiming (or taking) a record and
+//! recording itself as its owner leaves that record for nobody to reap; one killed between counting
 //! itself on a side and marking that in its slot (at connect), or between
 //! clearing the mark and uncounting (when it leaves), leaves the side's
 //! count one too high, so that side never closes; a monitor killed in the

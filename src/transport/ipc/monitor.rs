@@ -18,7 +18,7 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::process::{Pid, PidfdFlags};
 
 use crate::channel::shared::{HOLDS_RECEIVERS, HOLDS_SENDERS};
-use crate::ring::{MAX_OWNERS, Ring};
+use crate::ring::{MAX_OWNERS, Ring, Sole};
 use crate::sync::Ordering;
 use crate::transport::IpcAccess;
 use crate::transport::ipc::handshake::{self, Listener};
@@ -279,7 +279,15 @@ impl Monitor {
             return;
         }
         let owner = slot + 1;
-        control.stats.voided(self.ring.reap(owner));
+        // Acquire: as the swap below; read first, since a side it held
+        // alone is what tells the ring where its records are.
+        let held = peer.held.load(Ordering::Acquire);
+        let header = &self.segment.header;
+        let sole = Sole {
+            producer: held & HOLDS_SENDERS != 0 && !header.multi_producer(),
+            consumer: held & HOLDS_RECEIVERS != 0 && !header.take_multi(),
+        };
+        control.stats.voided(self.ring.reap(owner, sole));
         control.arena.break_lock(owner);
         // AcqRel: the held bits are a token (see `Remote::leave`).
         let held = peer.held.swap(0, Ordering::AcqRel);

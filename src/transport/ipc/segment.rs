@@ -199,6 +199,11 @@ impl Header {
         self.flags & PARKS != 0
     }
 
+    /// Whether the pattern has several producers (`mpsc`, `mpmc`).
+    pub(crate) fn multi_producer(&self) -> bool {
+        matches!(PATTERNS.get(self.pattern as usize), Some(&("mpsc" | "mpmc")))
+    }
+
     /// Whether consumers take by CAS (see [`TAKE_MULTI`]).
     pub(crate) fn take_multi(&self) -> bool {
         self.flags & TAKE_MULTI != 0
