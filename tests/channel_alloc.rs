@@ -139,9 +139,9 @@ fn park_once() {
 /// Two threads bouncing messages with a spin of zero, so that (almost) every
 /// wait parks: blocking parks allocate nothing either.
 ///
-/// Neither channel is parked on before the measured window: whatever a
-/// channel sets up on its first park or wake-up must have been set up when
-/// it was built.
+/// The pinging thread parks on `pong` for the first time inside the
+/// measured window: whatever a channel sets up on its first park or
+/// wake-up must have been set up when it was built.
 fn parking_ping_pong() -> (u64, u64) {
     let build = || psyne::channel::<u64>().capacity(4).wait_strategy(PARK_AT_ONCE).spsc().unwrap();
     let ((mut ping_tx, mut ping_rx), (mut pong_tx, mut pong_rx)) = (build(), build());

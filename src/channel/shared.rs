@@ -323,9 +323,10 @@ impl Shared {
         let (rx_event, tx_event) = (Event::new(), Event::new());
         // An `Event` allocates its list on first use, which would be the
         // first park or wake-up, in the middle of traffic: allocate it now,
-        // with the channel. `notify(0)` wakes nobody.
-        rx_event.notify(0);
-        tx_event.notify(0);
+        // with the channel (a listener needs the list, whatever version of
+        // event-listener this builds with).
+        drop(rx_event.listen());
+        drop(tx_event.listen());
         Self {
             ring,
             region,

@@ -132,7 +132,7 @@ const fn tag(word: u64) -> u64 {
     word >> FLAG_BITS
 }
 
-/// Which sides a dead process was the only handle of (see [`Ring::reap`]).
+/// Which sides a dead process held the only handle of (see [`Ring::reap`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
 pub(crate) struct Sole {
@@ -160,9 +160,9 @@ pub(crate) struct Desc {
     len: AtomicU64,
     /// Trailing-slice element count of the record; same synchronisation.
     elems: AtomicU64,
-    /// Who holds the record (channels between processes only, so that the
-    /// holdings of a process that died can be given back): see
-    /// [`Ring::set_owner`].
+    /// Who holds the record, where that is recorded (channels between
+    /// processes, sides with several handles), so that the holdings of a
+    /// process that died can be given back: see [`Ring::set_owner`].
     owner: AtomicU64,
 }
 
@@ -726,10 +726,10 @@ impl Ring {
     }
 
     /// Records that owner `slot` (`1..=MAX_OWNERS`) holds `pos`, claimed
-    /// (`claim`) or taken. Only the sides with several handles of channels
-    /// between processes track owners: the record of a process that dies is
-    /// given back by [`Ring::reap`] (which finds a single producer's or
-    /// consumer's records from the cursors).
+    /// (`claim`) or taken, so that [`Ring::reap`] gives it back if its
+    /// process dies. Channels between processes only, and there only for
+    /// claims with several producers and for takes by CAS (several
+    /// consumers, or overwrite-oldest): the rest is found from the cursors.
     #[inline]
     pub(crate) fn set_owner(&self, pos: u64, slot: usize, claim: bool) {
         let word = pos << 8 | if claim { OWNER_CLAIM } else { 0 } | (slot as u64 & 0x7f);
@@ -744,29 +744,34 @@ impl Ring {
     /// committed as aborted (positions that carry no message, for the
     /// statistics).
     ///
-    /// The claims and takes of a side with one handle are not recorded
-    /// ([`Ring::set_owner`] is for sides with several): `sole` says which
-    /// of those the process held, and they are found from the cursors.
+    /// The claims of the only producer, and the takes of the only consumer
+    /// where producers never take, are not recorded ([`Ring::set_owner`]):
+    /// `sole` says which of those sides the process held, and they are
+    /// found from the cursors. That relies on the side having had no other
+    /// handle, and on nobody joining it while this runs or after (the
+    /// caller's side closes for good when it is detached, after this).
+    /// Cursors that cannot be (more than a lap apart: a peer wrote them)
+    /// find nothing.
     #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
     pub(crate) fn reap(&self, slot: usize, sole: Sole) -> u64 {
         let (tail, head) = (self.tail(), self.head());
         let mut voided = 0;
-        if sole.producer {
+        let sound = tail.wrapping_sub(head) <= self.cap;
+        if sole.producer && sound {
             // Every position from `head` to `tail` that still reads free was
             // claimed (it is below `tail`), by the only producer, and never
             // committed. `head` may have moved on since: positions below it
-            // read committed or released, never free for themselves. At most
-            // a lap, whatever the cursors say.
-            for n in 0..tail.wrapping_sub(head).min(self.cap) {
+            // read committed or released, never free for themselves.
+            for n in 0..tail.wrapping_sub(head) {
                 let pos = head.wrapping_add(n);
-                // SYNC POINT (commit → reap): Acquire, as in `try_claim`.
+                // SYNC POINT (release → reap): Acquire, as in `try_claim`.
                 if tag(self.desc(pos).seq.load(Ordering::Acquire)) == free_tag(pos) {
                     self.commit(pos, true, true);
                     voided += 1;
                 }
             }
         }
-        if sole.consumer {
+        if sole.consumer && sound {
             // Every position of the lap below `head` that still reads
             // committed was taken (it is below `head`), by the only
             // consumer, and never released. Producers cannot change such a
@@ -818,14 +823,16 @@ impl Ring {
     /// Producer cursor (positions claimed so far).
     #[inline]
     pub(crate) fn tail(&self) -> u64 {
-        // Relaxed: statistics only.
+        // Relaxed: statistics, the arena's reclaim (its own producer's
+        // cursor) and reapers (which read the cursor of a dead process, or
+        // one that only grows; see `reap`).
         self.cursors.tail.load(Ordering::Relaxed)
     }
 
     /// Consumer cursor (positions taken so far).
     #[inline]
     pub(crate) fn head(&self) -> u64 {
-        // Relaxed: statistics only.
+        // Relaxed: as `tail`.
         self.cursors.head.load(Ordering::Relaxed)
     }
 }

@@ -138,36 +138,60 @@ fn runs_stop_where_the_ring_does() {
     assert_eq!(ring.head(), 3);
 }
 
-/// The claims and takes of a sole producer or consumer are not recorded
-/// one by one: a reaper finds them from the cursors, single records and
-/// runs alike, and leaves alone what the other side holds.
+/// The claims of a sole producer are not recorded one by one: a reaper
+/// finds them from the cursors, single claims and runs alike, and leaves
+/// alone what the live consumer holds.
 #[test]
-fn a_sole_sides_records_are_found_from_the_cursors() {
-    let producer = Sole { producer: true, consumer: false };
-    let consumer = Sole { producer: false, consumer: true };
+fn a_dead_sole_producers_claims_are_found_from_the_cursors() {
     let ring = Ring::new(8).unwrap();
-    // The producer claims one, then a run of three, commits two and dies.
     assert_eq!(ring.try_claim(false), Claim::Claimed(0));
     assert_eq!(ring.claim_run(3), (1, 3));
     ring.commit(0, false, false);
     ring.commit(2, false, false);
-    assert_eq!(ring.reap(1, producer), 2, "its two open claims are voided");
+    // The consumer holds 0 when the producer dies with 1 and 3 open.
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
+    assert_eq!(ring.reap(1, Sole { producer: true, consumer: false }), 2);
+    assert!(!ring.is_released(0), "the live consumer's record stays its own");
     let takes: Vec<_> = (0..4).map(|_| ring.try_take(false)).collect();
     let aborted = |pos| Take::Taken { pos, aborted: true };
     let fine = |pos| Take::Taken { pos, aborted: false };
-    assert_eq!(takes, [fine(0), aborted(1), fine(2), aborted(3)]);
-    [1, 3].into_iter().for_each(|pos| _ = ring.release(pos, false));
-    // A new producer fills four more; the consumer, holding 0 and 2, takes
-    // 4 alone and 5 and 6 as a run, releases 5 and dies.
-    let (start, got) = ring.claim_run(4);
-    (start..start + got).for_each(|pos| _ = ring.commit(pos, false, false));
-    assert_eq!(ring.try_take(false), fine(4));
-    assert_eq!(ring.take_run(5, 2), 2);
-    ring.release(5, false);
-    assert_eq!(ring.reap(2, consumer), 0, "it voids nothing");
-    let released: Vec<_> = (0..8).filter(|&pos| ring.is_released(pos)).collect();
-    assert_eq!(released, [0, 1, 2, 3, 4, 5, 6], "all it held; 7 waits, committed");
-    // Reaping a process that held neither side alone changes nothing.
-    assert_eq!(ring.reap(3, Sole::default()), 0);
-    assert_eq!(ring.try_take(false), fine(7));
+    assert_eq!(takes, [aborted(1), fine(2), aborted(3), Take::Empty(4)]);
+}
+
+/// The takes of a sole consumer are not recorded one by one either: a
+/// reaper releases what it held, single takes and runs alike, and leaves
+/// alone what the live producer claimed or committed since, in the lap
+/// below the consumer's cursor too.
+#[test]
+fn a_dead_sole_consumers_takes_are_found_from_the_cursors() {
+    let ring = Ring::new(8).unwrap();
+    assert_eq!(ring.claim_run(8), (0, 8));
+    (0..8).for_each(|pos| _ = ring.commit(pos, false, false));
+    // It takes 0 alone and 1 to 5 as a run, and releases 0 and 1.
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
+    assert_eq!(ring.take_run(1, 5), 5);
+    [0, 1].into_iter().for_each(|pos| _ = ring.release(pos, false));
+    // The producer's next lap: 8 committed (the descriptor of 0), 9 open.
+    assert_eq!(ring.claim_run(2), (8, 2));
+    ring.commit(8, false, false);
+    // The consumer dies holding 2 to 5.
+    assert_eq!(ring.reap(2, Sole { producer: false, consumer: true }), 0);
+    let released: Vec<_> = (2..8).filter(|&pos| ring.is_released(pos)).collect();
+    assert_eq!(released, [2, 3, 4, 5], "6 and 7 were never taken");
+    assert!(ring.is_ready(8), "the next lap's commit stays");
+    assert!(ring.is_unpublished(9), "the open claim stays");
+}
+
+/// Nothing is found for a process that held no side alone, nor from
+/// cursors that cannot be (a peer wrote them).
+#[test]
+fn reaping_finds_nothing_without_a_sole_side_or_with_impossible_cursors() {
+    let ring = Ring::new(8).unwrap();
+    assert_eq!(ring.claim_run(2), (0, 2));
+    let both = Sole { producer: true, consumer: true };
+    assert_eq!(ring.reap(1, Sole::default()), 0);
+    // Relaxed: a test in one thread.
+    ring.cursors.head.store(5, super::Ordering::Relaxed);
+    assert_eq!(ring.reap(1, both), 0, "head ahead of tail");
+    assert!(ring.is_unpublished(0) && ring.is_unpublished(1));
 }

@@ -59,19 +59,25 @@
 //! another one is refused), since liveness is tracked by pid.
 //!
 //! The claims of a channel's only producer, and the takes of its only
-//! consumer, are found from the ring's cursors; those of sides with several
-//! handles are recorded per record (its owner slot).
+//! consumer (unless the policy is overwrite-oldest, whose producers take
+//! too), are found from the ring's cursors; the others are recorded per
+//! record (its owner slot).
 //!
-//! Known gaps, each a window of a few instructions: on a side with several
-//! handles, a process killed between claiming (or taking) a record and
-//! recording itself as its owner leaves that record for nobody to reap; one killed between counting
-//! itself on a side and marking that in its slot (at connect), or between
-//! clearing the mark and uncounting (when it leaves), leaves the side's
-//! count one too high, so that side never closes; a monitor killed in the
-//! middle of reaping leaves the slot half reaped. A live process stopped
-//! while it holds the shared arena lock (SIGSTOP, a debugger) stalls the
-//! other producers of a variable-size multi-producer channel until it runs
-//! again.
+//! Known gaps, each a window of a few instructions unless said otherwise:
+//! where takes or claims are recorded, a process killed between claiming
+//! (or taking) a record and recording itself as its owner leaves that
+//! record for nobody to reap; one killed between counting itself on a side
+//! and marking that in its slot (at connect), or between clearing the mark
+//! and uncounting (when it leaves), leaves the side's count one too high,
+//! so that side never closes; a monitor killed in the middle of reaping
+//! leaves the slot half reaped. Not a window: the records an
+//! overwrite-oldest producer evicts are not recorded while it evicts them,
+//! and the messages a process still holds after its only receiver was
+//! dropped (a `Msg` outlives its receiver) are not given back if it dies;
+//! in the second case the channel has no receiver left to want them. A
+//! live process stopped while it holds the shared arena lock (SIGSTOP, a
+//! debugger) stalls the other producers of a variable-size multi-producer
+//! channel until it runs again.
 //!
 //! # Corruption
 //!

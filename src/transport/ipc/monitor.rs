@@ -280,12 +280,17 @@ impl Monitor {
         }
         let owner = slot + 1;
         // Acquire: as the swap below; read first, since a side it held
-        // alone is what tells the ring where its records are.
+        // alone is what tells the ring where its records are. It held the
+        // side's only handle: nobody else can have claimed (or taken) on
+        // it, before or during this reaping (the side closes for good
+        // once it is detached below, so it has no successor).
         let held = peer.held.load(Ordering::Acquire);
         let header = &self.segment.header;
         let sole = Sole {
             producer: held & HOLDS_SENDERS != 0 && !header.multi_producer(),
-            consumer: held & HOLDS_RECEIVERS != 0 && !header.take_multi(),
+            consumer: held & HOLDS_RECEIVERS != 0
+                && !header.multi_consumer()
+                && !header.take_multi(),
         };
         control.stats.voided(self.ring.reap(owner, sole));
         control.arena.break_lock(owner);

@@ -36,8 +36,10 @@ pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 /// Version 3: the channel's counters in the control block. Version 4: the
 /// counters' `voids`; a single producer or consumer of a fixed-size ring
 /// no longer counts its messages (its cursor does). Version 5: the
-/// counters' `held`.
-pub(crate) const LAYOUT_VERSION: u32 = 5;
+/// counters' `held`. Version 6: the only producer and the only consumer
+/// (where producers never take) record no owners; reapers find their
+/// records from the cursors.
+pub(crate) const LAYOUT_VERSION: u32 = 6;
 
 const PAGE: usize = 4096;
 /// Longest schema table a segment may carry (psyne's own are a few hundred
@@ -204,6 +206,11 @@ impl Header {
         matches!(PATTERNS.get(self.pattern as usize), Some(&("mpsc" | "mpmc")))
     }
 
+    /// Whether the pattern has several consumers (`spmc`, `mpmc`).
+    pub(crate) fn multi_consumer(&self) -> bool {
+        matches!(PATTERNS.get(self.pattern as usize), Some(&("spmc" | "mpmc")))
+    }
+
     /// Whether consumers take by CAS (see [`TAKE_MULTI`]).
     pub(crate) fn take_multi(&self) -> bool {
         self.flags & TAKE_MULTI != 0
@@ -234,6 +241,11 @@ impl Header {
         }
         if self.flags & !(VARIABLE | PARKS | TAKE_MULTI) != 0 {
             return Err(Corrupt("unknown flags"));
+        }
+        if self.multi_consumer() && !self.take_multi() {
+            // Consumers would take with plain stores, and a reaper would
+            // take a dead one for the only one.
+            return Err(Corrupt("several consumers that do not take by CAS"));
         }
         if self.descs == 0 {
             return Err(Corrupt("no descriptors"));
@@ -422,6 +434,9 @@ mod tests {
         cases.push(h);
         let mut h = good;
         h.pattern = 4;
+        cases.push(h);
+        let mut h = good;
+        h.pattern = 3; // mpmc, without TAKE_MULTI
         cases.push(h);
         let mut h = good;
         h.flags |= 64;
