@@ -51,6 +51,16 @@ pub struct Receiver<T: Message + ?Sized, P: Pattern = Spsc> {
     _marker: PhantomData<(fn() -> *const T, P)>,
 }
 
+/// What a take makes of the record it took ([`Receiver::msg`] or
+/// [`Receiver::bare`]). Generic, not a `fn` pointer, so that every path is
+/// compiled with its wrapper inlined, the out-of-line wait loops included.
+/// Measured on the project machine: through a `fn` pointer, busy-spin
+/// ping-pong round trips took 0.22–0.25 µs; generic, 0.17–0.20 (the bare
+/// protocol: 0.14–0.17), with unchanged throughput.
+trait Wrap<R>: Fn(&Arc<Shared>, Taken) -> R + Copy {}
+
+impl<R, W: Fn(&Arc<Shared>, Taken) -> R + Copy> Wrap<R> for W {}
+
 impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         Self { shared, waits: AsyncWaits::default(), _marker: PhantomData }
@@ -82,7 +92,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// machine: building the `Msg` only after the bare record had come back
     /// through the callers made blocking SPSC 2.7× slower.
     #[inline(always)]
-    fn take_fast<R>(shared: &Arc<Shared>, wrap: fn(&Arc<Shared>, Taken) -> R) -> Option<R> {
+    fn take_fast<R>(shared: &Arc<Shared>, wrap: impl Wrap<R>) -> Option<R> {
         let RecordLayout::Fixed { stride, size } = shared.layout else {
             return None;
         };
@@ -105,10 +115,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     }
 
     /// One attempt to take the next message (made into an `R` by `wrap`).
-    fn take<R>(
-        shared: &Arc<Shared>,
-        wrap: fn(&Arc<Shared>, Taken) -> R,
-    ) -> Step<Result<R, TryRecvError>> {
+    fn take<R>(shared: &Arc<Shared>, wrap: impl Wrap<R>) -> Step<Result<R, TryRecvError>> {
         if let Some(r) = Self::take_fast(shared, wrap) {
             return Step::Done(Ok(r));
         }
@@ -195,11 +202,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// Polls for the next record, made into an `R` by `wrap`: the core of
     /// `poll_recv`, `recv_ref` and `poll_recv_batch`.
     #[inline]
-    fn poll_take<R>(
-        &mut self,
-        cx: &mut Context<'_>,
-        wrap: fn(&Arc<Shared>, Taken) -> R,
-    ) -> Poll<Option<R>> {
+    fn poll_take<R>(&mut self, cx: &mut Context<'_>, wrap: impl Wrap<R>) -> Poll<Option<R>> {
         let Self { shared, waits, .. } = self;
         if let Some(r) = Self::take_fast(shared, wrap) {
             waits.reset();
@@ -261,7 +264,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
 
     /// The core of `try_recv`, `try_recv_ref` and `try_recv_batch`.
     #[inline]
-    fn try_take<R>(&mut self, wrap: fn(&Arc<Shared>, Taken) -> R) -> Result<R, TryRecvError> {
+    fn try_take<R>(&mut self, wrap: impl Wrap<R>) -> Result<R, TryRecvError> {
         match Self::take_fast(&self.shared, wrap) {
             Some(r) => Ok(r),
             None => self.try_take_slow(wrap),
@@ -269,7 +272,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     }
 
     #[inline(never)]
-    fn try_take_slow<R>(&mut self, wrap: fn(&Arc<Shared>, Taken) -> R) -> Result<R, TryRecvError> {
+    fn try_take_slow<R>(&mut self, wrap: impl Wrap<R>) -> Result<R, TryRecvError> {
         match Self::take(&self.shared, wrap) {
             Step::Done(result) => result,
             Step::Wait(_) => Err(TryRecvError::Empty),
@@ -295,7 +298,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     /// The core of `recv_blocking`, `recv_ref_blocking` and
     /// `recv_batch_blocking`.
     #[inline]
-    fn take_blocking<R>(&mut self, wrap: fn(&Arc<Shared>, Taken) -> R) -> Option<R> {
+    fn take_blocking<R>(&mut self, wrap: impl Wrap<R>) -> Option<R> {
         match Self::take_fast(&self.shared, wrap) {
             Some(r) => Some(r),
             None => self.take_blocking_slow(wrap),
@@ -303,7 +306,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
     }
 
     #[inline(never)]
-    fn take_blocking_slow<R>(&mut self, wrap: fn(&Arc<Shared>, Taken) -> R) -> Option<R> {
+    fn take_blocking_slow<R>(&mut self, wrap: impl Wrap<R>) -> Option<R> {
         // The first polls of the spin phase, on the fast path alone: see
         // `WaitStrategy::fast_polls`.
         for _ in 0..self.shared.fast_polls() {
