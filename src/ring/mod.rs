@@ -517,7 +517,8 @@ impl Ring {
             if t == committed_tag(pos) {
                 let aborted = word & ABORT != 0;
                 if !multi {
-                    // Relaxed: read by stats and by this consumer only.
+                    // Relaxed: this consumer's own cursor (others read it for
+                    // statistics, a reaper only once this process is dead).
                     self.cursors.head.store(next(pos), Ordering::Relaxed);
                     return Take::Taken { pos, aborted };
                 }
@@ -573,7 +574,8 @@ impl Ring {
                 .compare_exchange(pos, next(pos), Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         } else {
-            // Relaxed: read by stats and by this consumer only.
+            // Relaxed: this consumer's own cursor (others read it for
+            // statistics, a reaper only once this process is dead).
             self.cursors.head.store(next(pos), Ordering::Relaxed);
             true
         }
@@ -591,7 +593,7 @@ impl Ring {
             got += 1;
         }
         if got > 0 {
-            // Relaxed: read by stats and by this consumer only.
+            // Relaxed: as in `try_take` (the only consumer's own cursor).
             self.cursors.head.store(pos.wrapping_add(got), Ordering::Relaxed);
         }
         got

@@ -557,9 +557,12 @@ pub fn list() -> std::io::Result<Vec<ChannelInfo>> {
             RecordLayout::Variable { .. } => None,
         };
         let pattern = PATTERNS[header.pattern as usize];
-        let (multi_producer, multi_consumer) = (pattern.starts_with("mp"), pattern.ends_with("mc"));
-        let tally =
-            Tally::of(fixed_size.is_some(), multi_producer, multi_consumer, header.take_multi());
+        let tally = Tally::of(
+            fixed_size.is_some(),
+            header.multi_producer(),
+            header.multi_consumer(),
+            header.take_multi(),
+        );
         let stats = control.stats.snapshot(&ring, tally, header.data_len as usize, fixed_size);
         out.push(ChannelInfo {
             name,
