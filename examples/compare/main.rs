@@ -517,6 +517,13 @@ impl SeqRing {
     unsafe fn recv(&self, p: u64) -> u64 {
         let i = p as usize & (CAP - 1);
         while self.seq[i].0.load(Ordering::Acquire) != 2 * p + 1 {
+            // As psyne's receivers do: pull the payload's line while waiting.
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a prefetch has no effect on memory and cannot fault.
+            unsafe {
+                use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+                _mm_prefetch::<_MM_HINT_T0>(self.data[i].0.get().cast::<i8>());
+            }
             std::hint::spin_loop();
         }
         // SAFETY: slot `i` reads committed for `p`: the cell is ours.

@@ -110,7 +110,11 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                 shared.release(pos);
                 None
             }
-            Take::Empty(_) | Take::Corrupt => None,
+            Take::Empty(pos) => {
+                shared.prefetch(shared.ring.index(pos) * stride);
+                None
+            }
+            Take::Corrupt => None,
         }
     }
 
