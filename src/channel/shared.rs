@@ -607,7 +607,7 @@ impl Shared {
     /// `false` if a receiver holds it (evicting another record would free
     /// nothing the producer needs).
     pub(crate) fn evict(&self, pos: u64) -> bool {
-        match self.ring.try_take_at(pos) {
+        match self.ring.try_take_at(pos, self.take_owner()) {
             Some(aborted) => {
                 self.release(pos);
                 if !aborted {

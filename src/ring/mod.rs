@@ -611,9 +611,11 @@ impl Ring {
 
     /// Takes the record at exactly `pos` if it is committed and nobody has
     /// taken it yet (the overwrite-oldest producer evicting the record that
-    /// blocks it). Returns whether it was aborted, or `None` if it could not
-    /// be taken.
-    pub(crate) fn try_take_at(&self, pos: u64) -> Option<bool> {
+    /// blocks it), recording `owner` as its taker where given (see
+    /// [`set_owner`](Self::set_owner)), so that the record of a process
+    /// that dies before it releases it is reaped. Returns whether it was
+    /// aborted, or `None` if it could not be taken.
+    pub(crate) fn try_take_at(&self, pos: u64, owner: Option<usize>) -> Option<bool> {
         // SYNC POINT (commit → take): as in `try_take`.
         let word = self.desc(pos).seq.load(Ordering::Acquire);
         if tag(word) != committed_tag(pos) {
@@ -624,6 +626,9 @@ impl Ring {
             .head
             .compare_exchange(pos, next(pos), Ordering::Relaxed, Ordering::Relaxed)
             .ok()?;
+        if let Some(owner) = owner {
+            self.set_owner(pos, owner, false);
+        }
         Some(word & ABORT != 0)
     }
 

@@ -195,3 +195,22 @@ fn reaping_finds_nothing_without_a_sole_side_or_with_impossible_cursors() {
     assert_eq!(ring.reap(1, both), 0, "head ahead of tail");
     assert!(ring.is_unpublished(0) && ring.is_unpublished(1));
 }
+
+/// An overwrite-oldest producer that dies between evicting a record and
+/// releasing it has recorded itself as the record's taker: the reaper
+/// releases it, so the ring does not stay full at that descriptor.
+#[test]
+fn an_eviction_is_recorded_until_its_release() {
+    let ring = Ring::new(2).unwrap();
+    assert_eq!(ring.claim_run(2), (0, 2));
+    (0..2).for_each(|pos| _ = ring.commit(pos, false, false));
+    assert_eq!(ring.try_take_at(1, Some(3)), None, "only the record at head");
+    assert_eq!(ring.try_take_at(0, Some(3)), Some(false));
+    assert_eq!(ring.try_claim(true), Claim::Full(2), "evicted, not yet released");
+    // Its process dies here; another process (owner 4) reaps nothing of it.
+    assert_eq!(ring.reap(4, Sole::default()), 0);
+    assert!(!ring.is_released(0));
+    assert_eq!(ring.reap(3, Sole::default()), 0);
+    assert!(ring.is_released(0));
+    assert_eq!(ring.try_claim(true), Claim::Claimed(2));
+}
