@@ -206,8 +206,14 @@ fn batch_send_and_receive<P: Pattern>() {
     let (mut tx, mut rx) = pair::<P>(8);
     let values: Vec<u64> = (0..20).collect();
     assert_eq!(tx.try_send_batch(&values).unwrap(), 8);
+    // A batch counts whole, however it was committed (one run, one
+    // descriptor at a time), before and while it is received.
+    let s = tx.stats();
+    assert_eq!((s.sent, s.received, s.depth), (8, 0, 8));
     let mut buf = Vec::new();
     assert_eq!(rx.try_recv_many(&mut buf, 5), 5);
+    let s = rx.stats();
+    assert_eq!((s.sent, s.received, s.depth), (8, 5, 3));
     assert_eq!(rx.try_recv_many(&mut buf, 100), 3);
     let got: Vec<u64> = buf.iter().map(|m| **m).collect();
     assert_eq!(got, values[..8]);

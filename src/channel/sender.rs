@@ -661,18 +661,28 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         if shared.receivers_closed() || shared.is_corrupted() {
             return 0;
         }
+        // Writes a claimed record.
+        let write = |pos: u64, offset: usize, value: &T| {
+            self.copy_in(Claimed { pos, offset, len: size_of::<T>(), elems: 0, undo: 0 }, value);
+        };
         // Writes a claimed record and commits it (no wake-up check).
         let put = |pos: u64, offset: usize, value: &T| {
-            self.copy_in(Claimed { pos, offset, len: size_of::<T>(), elems: 0, undo: 0 }, value);
+            write(pos, offset, value);
             shared.ring.commit(pos, false, false);
         };
         let mut sent = 0;
         if !P::MULTI_PRODUCER {
-            // Alone: claim the run with one cursor store.
+            // Alone: claim the run with one cursor store, and, for the only
+            // consumer, commit it with one store too (see `Ring::commit_run`).
             let (start, got) = shared.ring.claim_run(values.len() as u64);
+            let runs = !shared.cfg.take_multi;
             for (i, value) in values[..got as usize].iter().enumerate() {
                 let pos = start.wrapping_add(i as u64);
-                put(pos, shared.ring.index(pos) * stride, value);
+                let offset = shared.ring.index(pos) * stride;
+                if runs { write(pos, offset, value) } else { put(pos, offset, value) }
+            }
+            if runs {
+                shared.ring.commit_run(start, got);
             }
             sent = got as usize;
         } else {

@@ -21,6 +21,24 @@
 //! This is D. Vyukov's bounded queue with the consume split in two (take and
 //! release) and the tag doubled so that a one-slot ring works.
 //!
+//! # Runs
+//!
+//! Where one producer and one consumer (which takes without CAS) share a
+//! fixed-size ring, the producer may publish a batch `[p, p + n)` with one
+//! commit: it commits `p + n - 1` as usual, writes `n` into the `len` word
+//! of `p`'s descriptor and stores `2p + 1` with the [`RUN`] flag there. The
+//! descriptors between stay free for their own positions. The consumer
+//! that takes `p` records where the run ends (`run_end`, a cursor of its
+//! own) and takes the positions before it without looking at their
+//! descriptors: the Acquire of `p`'s word made all their bytes visible.
+//! Releases stay one per record, in any order (a release of a position
+//! inside a run stores the same word as any release). So a position below
+//! `head` that still reads free for itself was taken inside a run and not
+//! released yet, and one at or above `run_end` that reads free was claimed
+//! and not committed: what [`Ring::reap`] relies on. The last record of a
+//! run is committed on its own so that [`Ring::unpublished`], which walks
+//! back from `tail` over positions that read free, stops at a run.
+//!
 //! # Wake-ups
 //!
 //! A side that wants to sleep raises the ring's waiting bit for what it
@@ -85,8 +103,12 @@ pub(crate) const CONSUMERS_WAIT: u64 = 0b01;
 /// next release (or commit).
 pub(crate) const PRODUCERS_WAIT: u64 = 0b10;
 
-// Flags of a sequence word. Bit 0b01 is reserved (it was a per-descriptor
-// wait flag before layout version 2 of shared rings).
+// Flags of a sequence word.
+/// Flag (committed state only): this descriptor heads a run of records
+/// committed together, whose length is in its `len` word; see "Runs".
+/// (Bit 0b01 was a per-descriptor wait flag before layout version 2 of
+/// shared rings, and reserved until version 7.)
+const RUN: u64 = 0b01;
 /// Flag (committed state only): the producer aborted this record; consumers
 /// skip it.
 pub(crate) const ABORT: u64 = 0b10;
@@ -178,7 +200,8 @@ impl Desc {
     }
 }
 
-/// The two cursors and the waiting bits, each on its own cache-line pair.
+/// The cursors (and where the only consumer's run ends) and the waiting
+/// bits, each on its own cache-line pair.
 #[repr(C)]
 #[derive(Debug)]
 pub(crate) struct Cursors {
@@ -187,6 +210,11 @@ pub(crate) struct Cursors {
     tail: CachePadded<AtomicU64>,
     /// Next position to take. Same rule as `tail`.
     head: CachePadded<AtomicU64>,
+    /// Where the run the only consumer is in ends (see "Runs"): positions
+    /// from `head` up to it are committed. Written by that consumer before
+    /// the `head` store that moves into the run (Release, so a reaper that
+    /// reads `head` with Acquire sees the run it points into).
+    run_end: CachePadded<AtomicU64>,
     /// [`CONSUMERS_WAIT`] and [`PRODUCERS_WAIT`]: see "Wake-ups". Read by
     /// every commit and release, written only by waiters and by the
     /// wake-ups they ask for.
@@ -198,6 +226,7 @@ impl Cursors {
         Self {
             tail: CachePadded::new(AtomicU64::new(0)),
             head: CachePadded::new(AtomicU64::new(0)),
+            run_end: CachePadded::new(AtomicU64::new(0)),
             waiting: CachePadded::new(AtomicU64::new(0)),
         }
     }
@@ -466,6 +495,59 @@ impl Ring {
         parks && self.must_notify_consumers()
     }
 
+    /// The only producer publishes the run `[start, start + n)` it claimed
+    /// with [`claim_run`](Self::claim_run) and wrote, for the only consumer,
+    /// with one commit (see "Runs"). Checks for no waiter: the caller calls
+    /// [`must_notify_consumers`](Self::must_notify_consumers) after it.
+    ///
+    /// Only where the ring has one producer and one consumer that takes
+    /// without CAS: consumers that take by CAS treat a run as corruption.
+    #[inline]
+    pub(crate) fn commit_run(&self, start: u64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        // The last record on its own first, for `unpublished` (see "Runs").
+        self.commit(start.wrapping_add(n - 1), false, false);
+        if n > 1 {
+            let d = self.desc(start);
+            // Relaxed: published by the Release store below.
+            d.len.store(n, Ordering::Relaxed);
+            // SYNC POINT (commit → take): Release publishes every record of
+            // the run; pairs with the consumer's Acquire of this word.
+            d.seq.store(committed_word(start) | RUN, Ordering::Release);
+        }
+    }
+
+    /// Whether `pos` lies inside the run the only consumer is in (below
+    /// `run_end`, less than a lap from it): committed, and made visible by
+    /// the Acquire of the run's first word.
+    #[inline(always)]
+    fn in_run(&self, pos: u64) -> bool {
+        // Relaxed: the only consumer's own cursor (a reaper reads it after
+        // an Acquire of `head`, see `Cursors::run_end`).
+        let end = self.cursors.run_end.load(Ordering::Relaxed);
+        end.wrapping_sub(pos).wrapping_sub(1) < self.cap
+    }
+
+    /// The only consumer enters the run that `pos` (just found committed
+    /// with [`RUN`]) heads: records where it ends. `false` if its length is
+    /// impossible (a peer wrote it): not two or more positions that were
+    /// all claimed.
+    #[cold]
+    fn enter_run(&self, pos: u64) -> bool {
+        // Relaxed: ordered after the Acquire of the run's word, which the
+        // producer stored after its claim moved `tail` past the run.
+        let n = self.desc(pos).len.load(Ordering::Relaxed);
+        let claimed = self.cursors.tail.load(Ordering::Relaxed).wrapping_sub(pos);
+        if n < 2 || n > self.cap || n > claimed {
+            return false;
+        }
+        // Relaxed: the `head` store that follows (Release) publishes it.
+        self.cursors.run_end.store(pos.wrapping_add(n), Ordering::Relaxed);
+        true
+    }
+
     /// The committing side of the wake-up handshake, after its store(s):
     /// whether a consumer may sleep (the bit is then lowered; the caller
     /// wakes everyone). The barrier orders every earlier store of the caller
@@ -509,6 +591,11 @@ impl Ring {
     pub(crate) fn try_take(&self, multi: bool) -> Take {
         // Relaxed: a hint, as in `try_claim`.
         let mut pos = self.cursors.head.load(Ordering::Relaxed);
+        if !multi && self.in_run(pos) {
+            // Release: see `Cursors::run_end`.
+            self.cursors.head.store(next(pos), Ordering::Release);
+            return Take::Taken { pos, aborted: false };
+        }
         loop {
             // SYNC POINT (commit → take): Acquire pairs with the Release of
             // `commit`, making the producer's writes of the record visible.
@@ -516,10 +603,14 @@ impl Ring {
             let t = tag(word);
             if t == committed_tag(pos) {
                 let aborted = word & ABORT != 0;
+                if word & RUN != 0 && (multi || aborted || !self.enter_run(pos)) {
+                    return Take::Corrupt;
+                }
                 if !multi {
-                    // Relaxed: this consumer's own cursor (others read it for
-                    // statistics, a reaper only once this process is dead).
-                    self.cursors.head.store(next(pos), Ordering::Relaxed);
+                    // Release: this consumer's own cursor (others read it
+                    // for statistics, a reaper after an Acquire of it, see
+                    // `Cursors::run_end`).
+                    self.cursors.head.store(next(pos), Ordering::Release);
                     return Take::Taken { pos, aborted };
                 }
                 // Relaxed: the CAS decides which consumer owns `pos`; the data
@@ -564,21 +655,16 @@ impl Ring {
     /// `pos`); otherwise `head` must still be `pos`, checked by CAS.
     #[inline]
     pub(crate) fn try_take_next(&self, pos: u64, multi: bool) -> bool {
-        if !self.is_ready(pos) {
-            return false;
+        if !multi {
+            return self.take_run(pos, 1) == 1;
         }
-        if multi {
-            // Relaxed: as in `try_take`; fails if another consumer took it.
-            self.cursors
+        // Relaxed: as in `try_take`; fails if another consumer took it.
+        self.is_ready(pos)
+            && self
+                .cursors
                 .head
                 .compare_exchange(pos, next(pos), Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
-        } else {
-            // Relaxed: this consumer's own cursor (others read it for
-            // statistics, a reaper only once this process is dead).
-            self.cursors.head.store(next(pos), Ordering::Relaxed);
-            true
-        }
     }
 
     /// The only consumer takes the records from `pos` on (`pos` is `head`)
@@ -589,24 +675,38 @@ impl Ring {
     #[inline]
     pub(crate) fn take_run(&self, pos: u64, n: u64) -> u64 {
         let mut got = 0;
-        while got < n.min(self.cap) && self.is_ready(pos.wrapping_add(got)) {
+        while got < n.min(self.cap) && self.is_ready_sole(pos.wrapping_add(got)) {
             got += 1;
         }
         if got > 0 {
-            // Relaxed: as in `try_take` (the only consumer's own cursor).
-            self.cursors.head.store(pos.wrapping_add(got), Ordering::Relaxed);
+            // Release: as in `try_take` (the only consumer's own cursor).
+            self.cursors.head.store(pos.wrapping_add(got), Ordering::Release);
         }
         got
     }
 
     /// Whether the record at `pos` is committed and not aborted: one a run
-    /// of takes may include.
+    /// of takes by CAS may include (a run is not: see "Runs").
     #[inline(always)]
     fn is_ready(&self, pos: u64) -> bool {
         // SYNC POINT (commit → take): Acquire, as in `try_take`: the record's
         // bytes are visible to the take that follows.
         let word = self.desc(pos).seq.load(Ordering::Acquire);
-        tag(word) == committed_tag(pos) && word & ABORT == 0
+        tag(word) == committed_tag(pos) && word & (ABORT | RUN) == 0
+    }
+
+    /// As [`is_ready`](Self::is_ready), for the only consumer: positions
+    /// inside its run are ready, and a run's first record enters the run.
+    #[inline(always)]
+    fn is_ready_sole(&self, pos: u64) -> bool {
+        if self.in_run(pos) {
+            return true;
+        }
+        // SYNC POINT (commit → take): Acquire, as in `is_ready`.
+        let word = self.desc(pos).seq.load(Ordering::Acquire);
+        tag(word) == committed_tag(pos)
+            && word & ABORT == 0
+            && (word & RUN == 0 || self.enter_run(pos))
     }
 
     /// Takes the record at exactly `pos` if it is committed and nobody has
@@ -618,7 +718,7 @@ impl Ring {
     pub(crate) fn try_take_at(&self, pos: u64, owner: Option<usize>) -> Option<bool> {
         // SYNC POINT (commit → take): as in `try_take`.
         let word = self.desc(pos).seq.load(Ordering::Acquire);
-        if tag(word) != committed_tag(pos) {
+        if tag(word) != committed_tag(pos) || word & RUN != 0 {
             return None;
         }
         // Relaxed: as in `try_take`; fails if a consumer took `pos` first.
@@ -761,32 +861,25 @@ impl Ring {
     /// find nothing.
     #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
     pub(crate) fn reap(&self, slot: usize, sole: Sole) -> u64 {
-        let (tail, head) = (self.tail(), self.head());
+        // SYNC POINT (take → reap): Acquire pairs with the Release of the
+        // consumer's `head` store, so the run it points into is visible.
+        let head = self.cursors.head.load(Ordering::Acquire);
+        let tail = self.tail();
         let mut voided = 0;
         let sound = tail.wrapping_sub(head) <= self.cap;
         if sole.producer && sound {
-            // Every position from `head` to `tail` that still reads free was
-            // claimed (it is below `tail`), by the only producer, and never
-            // committed. `head` may have moved on since: positions below it
-            // read committed or released, never free for themselves.
-            for n in 0..tail.wrapping_sub(head) {
-                let pos = head.wrapping_add(n);
-                // SYNC POINT (release → reap): Acquire, as in `try_claim`.
-                if tag(self.desc(pos).seq.load(Ordering::Acquire)) == free_tag(pos) {
-                    self.commit(pos, true, true);
-                    voided += 1;
-                }
-            }
+            voided += self.void_open_claims(head, tail);
         }
         if sole.consumer && sound {
             // Every position of the lap below `head` that still reads
-            // committed was taken (it is below `head`), by the only
-            // consumer, and never released. Producers cannot change such a
-            // descriptor.
+            // committed, or free for itself (inside a run, see "Runs"), was
+            // taken (it is below `head`), by the only consumer, and never
+            // released. Producers cannot change such a descriptor.
             for n in 1..=head.min(self.cap) {
                 let pos = head.wrapping_sub(n);
                 // SYNC POINT (commit → reap): Acquire, as in `try_take`.
-                if tag(self.desc(pos).seq.load(Ordering::Acquire)) == committed_tag(pos) {
+                let t = tag(self.desc(pos).seq.load(Ordering::Acquire));
+                if t == committed_tag(pos) || t == free_tag(pos) {
                     self.release(pos, true);
                 }
             }
@@ -806,6 +899,50 @@ impl Ring {
             } else if owner & OWNER_CLAIM == 0 && t == committed_tag(pos) && pos < head {
                 self.release(pos, true);
             }
+        }
+        voided
+    }
+
+    /// For a dead sole producer: commits as aborted every position from
+    /// `head` to `tail` that was claimed and never committed, and returns
+    /// how many. Those are the positions that read free for themselves,
+    /// except the ones inside runs (see "Runs"), which the walk steps over:
+    /// the run the live consumer is in (from `run_end`), and the runs whose
+    /// first word it meets. A released descriptor on the way means the
+    /// consumer moved on meanwhile; the walk then starts again from where
+    /// the consumer is. Every step moves on, so it ends within a lap,
+    /// whatever the words say.
+    fn void_open_claims(&self, head: u64, tail: u64) -> u64 {
+        // Within a lap below `end`: `pos < end`.
+        let below = |pos: u64, end: u64| end.wrapping_sub(pos).wrapping_sub(1) < self.cap;
+        let past_run = |head: u64| {
+            // Relaxed: ordered after the Acquire of `head` (`Cursors::run_end`).
+            let end = self.cursors.run_end.load(Ordering::Relaxed);
+            if below(head, end) { end } else { head }
+        };
+        let mut voided = 0;
+        let mut pos = past_run(head);
+        while below(pos, tail) {
+            // SYNC POINT (release → reap): Acquire, as in `try_claim`.
+            let word = self.desc(pos).seq.load(Ordering::Acquire);
+            let t = tag(word);
+            pos = if t == free_tag(pos) {
+                self.commit(pos, true, true);
+                voided += 1;
+                next(pos)
+            } else if t == committed_tag(pos) && word & RUN != 0 {
+                // Relaxed: ordered after the Acquire of the run's word.
+                let n = self.desc(pos).len.load(Ordering::Relaxed);
+                pos.wrapping_add(n.clamp(1, self.cap))
+            } else if t == committed_tag(pos) {
+                next(pos)
+            } else {
+                // SYNC POINT (release → reap): the Acquire above saw the
+                // consumer's release, which follows its take: `head` (and
+                // `run_end`) have moved past `pos`.
+                let ahead = past_run(self.cursors.head.load(Ordering::Acquire));
+                if below(pos, ahead) { ahead } else { next(pos) }
+            };
         }
         voided
     }

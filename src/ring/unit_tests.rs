@@ -214,3 +214,87 @@ fn an_eviction_is_recorded_until_its_release() {
     assert!(ring.is_released(0));
     assert_eq!(ring.try_claim(true), Claim::Claimed(2));
 }
+
+/// A run is published with one commit: its first descriptor carries the
+/// run (the ones between stay free for their positions), the only consumer
+/// takes it one by one or as a run, releases go in any order, and the
+/// statistics see nothing still being written.
+#[test]
+fn a_run_is_committed_with_one_word_and_taken_whole() {
+    let ring = Ring::new(8).unwrap();
+    assert_eq!(ring.claim_run(4), (0, 4));
+    ring.commit_run(0, 4);
+    assert!(ring.is_unpublished(1) && ring.is_unpublished(2), "not written");
+    assert_eq!(ring.unpublished(4, 4), 0, "the run's last record stops the walk");
+    assert_eq!(ring.try_claim(false), Claim::Claimed(4));
+    ring.commit(4, false, false);
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 1, aborted: false });
+    assert_eq!(ring.take_run(2, 8), 3, "the rest of the run and the single record");
+    assert_eq!(ring.try_take(false), Take::Empty(5));
+    [3, 0, 2, 4, 1].into_iter().for_each(|pos| _ = ring.release(pos, false));
+    assert!((0..5).all(|pos| ring.is_released(pos)));
+    assert_eq!(ring.claim_run(8), (5, 8), "every descriptor free again");
+}
+
+/// A run's length comes from the ring's words: one that is too short,
+/// longer than the ring or than what was claimed is corruption, and so is
+/// a run where consumers take by CAS (no producer makes one there).
+#[test]
+fn impossible_runs_are_corruption() {
+    for (len, claimed) in [(1, 4), (9, 8), (5, 4)] {
+        let ring = Ring::new(8).unwrap();
+        assert_eq!(ring.claim_run(claimed), (0, claimed));
+        ring.commit_run(0, 4);
+        ring.desc(0).len.store(len, super::Ordering::Relaxed);
+        assert_eq!(ring.try_take(false), Take::Corrupt, "length {len} of {claimed}");
+        assert_eq!(ring.take_run(0, 4), 0, "length {len} of {claimed}");
+    }
+    let ring = Ring::new(8).unwrap();
+    assert_eq!(ring.claim_run(2), (0, 2));
+    ring.commit_run(0, 2);
+    assert_eq!(ring.try_take(true), Take::Corrupt);
+    assert!(!ring.try_take_next(0, true));
+    assert_eq!(ring.try_take_at(0, None), None);
+}
+
+/// A dead sole producer's open claims are found past runs: the one the
+/// consumer is in (from where it ends) and the ones not taken yet (from
+/// their first word), whose positions read free but are committed.
+#[test]
+fn a_dead_sole_producers_claims_are_found_past_runs() {
+    let ring = Ring::new(16).unwrap();
+    assert_eq!(ring.claim_run(3), (0, 3));
+    ring.commit_run(0, 3);
+    assert_eq!(ring.claim_run(4), (3, 4));
+    ring.commit_run(3, 4);
+    assert_eq!(ring.claim_run(2), (7, 2));
+    // The consumer is inside the first run when the producer dies with
+    // 7 and 8 open.
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
+    assert_eq!(ring.reap(1, Sole { producer: true, consumer: false }), 2);
+    let takes: Vec<_> = (0..9).map(|_| ring.try_take(false)).collect();
+    let fine = |pos| Take::Taken { pos, aborted: false };
+    let aborted = |pos| Take::Taken { pos, aborted: true };
+    let expected = [1, 2, 3, 4, 5, 6].map(fine).into_iter().chain([aborted(7), aborted(8)]);
+    assert_eq!(takes[..8], expected.collect::<Vec<_>>()[..]);
+    assert_eq!(takes[8], Take::Empty(9));
+}
+
+/// A dead sole consumer's takes inside a run read free for themselves
+/// until released: the reaper releases them with the rest, and leaves the
+/// run's records it never took to whoever consumes next.
+#[test]
+fn a_dead_sole_consumers_takes_inside_a_run_are_released() {
+    let ring = Ring::new(8).unwrap();
+    assert_eq!(ring.claim_run(5), (0, 5));
+    ring.commit_run(0, 5);
+    assert_eq!(ring.take_run(0, 3), 3);
+    ring.release(1, false);
+    // It dies holding 0 and 2.
+    assert_eq!(ring.reap(2, Sole { producer: false, consumer: true }), 0);
+    let released: Vec<_> = (0..5).filter(|&pos| ring.is_released(pos)).collect();
+    assert_eq!(released, [0, 1, 2]);
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 3, aborted: false });
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 4, aborted: false });
+}

@@ -9,7 +9,7 @@
 use loom::cell::UnsafeCell;
 use loom::thread;
 
-use crate::ring::{Claim, Handles, Register, Ring, Take};
+use crate::ring::{Claim, Handles, Register, Ring, Sole, Take};
 use crate::sync::Arc;
 
 struct Chan {
@@ -510,5 +510,116 @@ fn runs_claimed_and_taken_with_one_cursor_store() {
         }
         producer.join().unwrap();
         assert_eq!(got, [1, 2, 3, 4]);
+    });
+}
+
+/// Runs committed with one word (`commit_run`): the producer publishes runs
+/// of up to three into a ring of three, the consumer takes them one by one
+/// or as a run and releases them newest first. Positions inside a run are taken
+/// without looking at their descriptors, so the cells report a race if the
+/// run's first word did not make all of them visible, and the next lap
+/// would overwrite a record still held if a release went missing.
+#[test]
+fn runs_committed_with_one_word() {
+    loom::model(|| {
+        let ch = Chan::new(3);
+        let p = ch.clone();
+        let producer = thread::spawn(move || {
+            let mut next = 1;
+            while next <= 4 {
+                let (start, got) = p.ring.claim_run((5 - next).min(3));
+                for pos in start..start + got {
+                    // SAFETY: the run's claim makes these cells ours until
+                    // the run is committed.
+                    p.cells[p.ring.index(pos)].with_mut(|c| unsafe { *c = next });
+                    next += 1;
+                }
+                p.ring.commit_run(start, got);
+                if got == 0 {
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut got = Vec::new();
+        let mut one_by_one = false;
+        while got.len() < 4 {
+            let Some((first, v)) = ch.try_take(false) else {
+                thread::yield_now();
+                continue;
+            };
+            got.push(v);
+            // Alternate: the rest of a run by `take_run`, or by `try_take`.
+            one_by_one = !one_by_one;
+            let more = if one_by_one {
+                let mut more = 0;
+                while let Some((_, v)) = ch.try_take(false) {
+                    got.push(v);
+                    more += 1;
+                }
+                more
+            } else {
+                let more = ch.ring.take_run(first + 1, 2);
+                for pos in first + 1..first + 1 + more {
+                    // SAFETY: taken by the run: ours (shared read) until
+                    // release.
+                    got.push(ch.cells[ch.ring.index(pos)].with(|c| unsafe { *c }));
+                }
+                more
+            };
+            for pos in (first..first + 1 + more).rev() {
+                ch.ring.release(pos, true);
+            }
+        }
+        producer.join().unwrap();
+        assert_eq!(got, [1, 2, 3, 4]);
+    });
+}
+
+/// A reaper of a dead sole producer, beside the live consumer: the
+/// producer committed a run of three and died with the next position
+/// claimed. Whatever the consumer takes and releases meanwhile (it
+/// releases the run's first record and holds the second), the reaper voids
+/// exactly the open claim, never the run's middle record (which reads free
+/// for itself), and the consumer gets the run and then the voided record.
+#[test]
+fn a_reaper_beside_a_live_consumer_voids_only_open_claims() {
+    loom::model(|| {
+        let ch = Chan::new(4);
+        assert_eq!(ch.ring.claim_run(3), (0, 3));
+        for pos in 0..3 {
+            // SAFETY: claimed, and no other thread runs yet.
+            ch.cells[pos].with_mut(|c| unsafe { *c = 10 + pos as u64 });
+        }
+        ch.ring.commit_run(0, 3);
+        assert_eq!(ch.ring.claim_run(1), (3, 1));
+        let c = ch.clone();
+        let consumer = thread::spawn(move || {
+            // A walk that saw `head` at 0 may meet a released descriptor,
+            // then the middle one, reading free for itself.
+            let (first, a) = loop {
+                match c.try_take(false) {
+                    Some(taken) => break taken,
+                    None => thread::yield_now(),
+                }
+            };
+            let (_, b) = c.try_take(false).expect("the run's second record");
+            c.ring.release(first, true);
+            let values = [a, b, c.recv(false)];
+            let end = loop {
+                match c.ring.try_take(false) {
+                    Take::Empty(_) => thread::yield_now(),
+                    other => break other,
+                }
+            };
+            (values, end)
+        });
+        // Yielding first lets loom run the consumer ahead of the reaper.
+        thread::yield_now();
+        let voided = ch.ring.reap(1, Sole { producer: true, consumer: false });
+        let (values, end) = consumer.join().unwrap();
+        ch.ring.release(1, true);
+        assert_eq!(voided, 1);
+        assert_eq!(values, [10, 11, 12]);
+        assert_eq!(end, Take::Taken { pos: 3, aborted: true });
     });
 }

@@ -39,7 +39,7 @@ pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 /// counters' `held`. Version 6: the only producer and the only consumer
 /// (where producers never take) record no owners; reapers find their
 /// records from the cursors.
-pub(crate) const LAYOUT_VERSION: u32 = 6;
+pub(crate) const LAYOUT_VERSION: u32 = 7;
 
 const PAGE: usize = 4096;
 /// Longest schema table a segment may carry (psyne's own are a few hundred
