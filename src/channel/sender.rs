@@ -651,7 +651,8 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// The fast path of [`try_send_batch`](Self::try_send_batch) for a
     /// fixed-size ring that is open and sound: claims, writes and commits
     /// (without a wake-up check) as many leading values as fit, like
-    /// `send_fast` for each. Returns how many; the general loop does the
+    /// `send_fast` for each, or, for the only producer and consumer, with
+    /// one commit for the run. Returns how many; the general loop does the
     /// rest, or finds out why nothing fits.
     fn send_run_fast(&mut self, values: &[T]) -> usize {
         let shared = &*self.shared;

@@ -159,11 +159,12 @@ const fn tag(word: u64) -> u64 {
 #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
 pub(crate) struct Sole {
     /// It held the sender of a single-producer channel: its claims are the
-    /// positions between the cursors that read free.
+    /// positions between the cursors that read free, outside runs.
     pub(crate) producer: bool,
     /// It held the receiver of a single-consumer channel (whose producers
     /// never take, so not overwrite-oldest): its takes are the positions of
-    /// the lap below `head` that read committed.
+    /// the lap below `head` that read committed, or free for themselves
+    /// (inside a run).
     pub(crate) consumer: bool,
 }
 
@@ -178,7 +179,9 @@ pub(crate) struct Desc {
     /// Written by the producer before its commit, read by consumers after
     /// their Acquire of `seq`, so Relaxed accesses suffice.
     off: AtomicU64,
-    /// Payload length in bytes; same synchronisation as `off`.
+    /// Payload length in bytes; same synchronisation as `off`. In a
+    /// fixed-size ring, the length of the run the descriptor heads (see
+    /// "Runs").
     len: AtomicU64,
     /// Trailing-slice element count of the record; same synchronisation.
     elems: AtomicU64,
@@ -208,7 +211,9 @@ pub(crate) struct Cursors {
     /// Next position to claim. SYNC: only a hint for producers; the
     /// descriptor's `seq` carries all happens-before edges.
     tail: CachePadded<AtomicU64>,
-    /// Next position to take. Same rule as `tail`.
+    /// Next position to take. A hint for consumers, as `tail` is for
+    /// producers; the only consumer stores it with Release, for reapers
+    /// (see `run_end`).
     head: CachePadded<AtomicU64>,
     /// Where the run the only consumer is in ends (see "Runs"): positions
     /// from `head` up to it are committed. Written by that consumer before
@@ -287,6 +292,11 @@ pub(crate) struct Ring {
     mask: u64,
     /// The fences of the wake-up handshake.
     barrier: Barrier,
+    /// This process's copy of `Cursors::run_end`, the one `in_run` trusts:
+    /// the only consumer writes both, and a peer scribbling on the shared
+    /// one cannot make it take positions nobody committed. On its own line,
+    /// away from the fields every send reads.
+    run_end: CachePadded<AtomicU64>,
 }
 
 impl Ring {
@@ -320,7 +330,7 @@ impl Ring {
     fn with(cursors: Place<Cursors>, descs: Place<[Desc]>, barrier: Barrier) -> Self {
         let cap = descs.len() as u64;
         let mask = if cap.is_power_of_two() { cap - 1 } else { 0 };
-        Self { cursors, descs, cap, mask, barrier }
+        Self { cursors, descs, cap, mask, barrier, run_end: CachePadded::new(AtomicU64::new(0)) }
     }
 
     /// A ring whose cursors and `cap >= 1` descriptors live in memory that
@@ -432,7 +442,8 @@ impl Ring {
     /// `tail` on that read free, with one store of the cursor for all of
     /// them (a store per message is what a busy producer pays for). Returns
     /// the first position and how many were claimed; the caller commits
-    /// every one of them (in order, as [`Ring::unpublished`] expects).
+    /// every one of them, in order (as [`Ring::unpublished`] expects) or
+    /// as one run ([`Ring::commit_run`]).
     ///
     /// Its claims need no owner records: a reaper finds those of a single
     /// producer between the cursors ([`Sole::producer`]).
@@ -524,9 +535,8 @@ impl Ring {
     /// the Acquire of the run's first word.
     #[inline(always)]
     fn in_run(&self, pos: u64) -> bool {
-        // Relaxed: the only consumer's own cursor (a reaper reads it after
-        // an Acquire of `head`, see `Cursors::run_end`).
-        let end = self.cursors.run_end.load(Ordering::Relaxed);
+        // Relaxed: the only consumer's own cursor, this process's copy.
+        let end = self.run_end.load(Ordering::Relaxed);
         end.wrapping_sub(pos).wrapping_sub(1) < self.cap
     }
 
@@ -543,8 +553,11 @@ impl Ring {
         if n < 2 || n > self.cap || n > claimed {
             return false;
         }
+        let end = pos.wrapping_add(n);
+        // Relaxed: this process's copy, read by this consumer only.
+        self.run_end.store(end, Ordering::Relaxed);
         // Relaxed: the `head` store that follows (Release) publishes it.
-        self.cursors.run_end.store(pos.wrapping_add(n), Ordering::Relaxed);
+        self.cursors.run_end.store(end, Ordering::Relaxed);
         true
     }
 
@@ -591,11 +604,6 @@ impl Ring {
     pub(crate) fn try_take(&self, multi: bool) -> Take {
         // Relaxed: a hint, as in `try_claim`.
         let mut pos = self.cursors.head.load(Ordering::Relaxed);
-        if !multi && self.in_run(pos) {
-            // Release: see `Cursors::run_end`.
-            self.cursors.head.store(next(pos), Ordering::Release);
-            return Take::Taken { pos, aborted: false };
-        }
         loop {
             // SYNC POINT (commit → take): Acquire pairs with the Release of
             // `commit`, making the producer's writes of the record visible.
@@ -626,6 +634,14 @@ impl Ring {
                 }
             } else if t < committed_tag(pos) {
                 if !multi {
+                    // Inside a run its descriptor reads free for itself
+                    // (see "Runs"); looked at only here, so that records
+                    // sent one by one pay nothing for runs.
+                    if self.in_run(pos) {
+                        // Release: see `Cursors::run_end`.
+                        self.cursors.head.store(next(pos), Ordering::Release);
+                        return Take::Taken { pos, aborted: false };
+                    }
                     return Take::Empty(pos);
                 }
                 // Only to see whether another consumer moved on.

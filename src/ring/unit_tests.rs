@@ -250,6 +250,12 @@ fn impossible_runs_are_corruption() {
         assert_eq!(ring.try_take(false), Take::Corrupt, "length {len} of {claimed}");
         assert_eq!(ring.take_run(0, 4), 0, "length {len} of {claimed}");
     }
+    // The run's end in the shared cursors is for reapers; the consumer
+    // goes by its own copy, so a peer's scribble there hands out nothing.
+    let ring = Ring::new(8).unwrap();
+    ring.cursors.run_end.store(5, super::Ordering::Relaxed);
+    assert_eq!(ring.try_take(false), Take::Empty(0));
+    assert_eq!(ring.take_run(0, 4), 0);
     let ring = Ring::new(8).unwrap();
     assert_eq!(ring.claim_run(2), (0, 2));
     ring.commit_run(0, 2);

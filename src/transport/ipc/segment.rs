@@ -6,7 +6,8 @@
 //!          offsets, schema fingerprint          (read once, then copied)
 //! 4096     Control: handle counts, wake-up words, arena lock and cursors,
 //!          the table of attached processes      (atomics only)
-//! cursors  the ring's two cursors
+//! cursors  the ring's cursors (claims, takes, the end of the consumer's
+//!          run) and waiting bits
 //! descs    the ring's descriptors
 //! schema   the message's schema table (`SchemaTable::encode`)
 //! data     the records, page-aligned
@@ -38,7 +39,8 @@ pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 /// no longer counts its messages (its cursor does). Version 5: the
 /// counters' `held`. Version 6: the only producer and the only consumer
 /// (where producers never take) record no owners; reapers find their
-/// records from the cursors.
+/// records from the cursors. Version 7: runs committed with one word
+/// (the flag bit 0b01 of a sequence word, the cursors' `run_end`).
 pub(crate) const LAYOUT_VERSION: u32 = 7;
 
 const PAGE: usize = 4096;
