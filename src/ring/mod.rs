@@ -536,7 +536,13 @@ impl Ring {
     #[inline(always)]
     fn in_run(&self, pos: u64) -> bool {
         // Relaxed: the only consumer's own cursor, this process's copy.
-        let end = self.run_end.load(Ordering::Relaxed);
+        self.below(pos, self.run_end.load(Ordering::Relaxed))
+    }
+
+    /// Whether `pos` comes before `end`, less than a lap before it (wrapping
+    /// arithmetic: positions may come from shared memory).
+    #[inline(always)]
+    fn below(&self, pos: u64, end: u64) -> bool {
         end.wrapping_sub(pos).wrapping_sub(1) < self.cap
     }
 
@@ -929,16 +935,14 @@ impl Ring {
     /// the consumer is. Every step moves on, so it ends within a lap,
     /// whatever the words say.
     fn void_open_claims(&self, head: u64, tail: u64) -> u64 {
-        // Within a lap below `end`: `pos < end`.
-        let below = |pos: u64, end: u64| end.wrapping_sub(pos).wrapping_sub(1) < self.cap;
         let past_run = |head: u64| {
             // Relaxed: ordered after the Acquire of `head` (`Cursors::run_end`).
             let end = self.cursors.run_end.load(Ordering::Relaxed);
-            if below(head, end) { end } else { head }
+            if self.below(head, end) { end } else { head }
         };
         let mut voided = 0;
         let mut pos = past_run(head);
-        while below(pos, tail) {
+        while self.below(pos, tail) {
             // SYNC POINT (release → reap): Acquire, as in `try_claim`.
             let word = self.desc(pos).seq.load(Ordering::Acquire);
             let t = tag(word);
@@ -957,7 +961,7 @@ impl Ring {
                 // consumer's release, which follows its take: `head` (and
                 // `run_end`) have moved past `pos`.
                 let ahead = past_run(self.cursors.head.load(Ordering::Acquire));
-                if below(pos, ahead) { ahead } else { next(pos) }
+                if self.below(pos, ahead) { ahead } else { next(pos) }
             };
         }
         voided
