@@ -5,7 +5,7 @@ mod common;
 use common::pair;
 use std::time::Duration;
 
-use psyne::{Backpressure, Pattern, ReserveError, SendError, TryRecvError};
+use psyne::{Backpressure, Pattern, ReserveError, SendError, TryRecvError, WaitStrategy};
 
 for_each_pattern!(
     fifo_then_end_after_senders_drop,
@@ -568,4 +568,42 @@ fn absurd_byte_sizes_are_errors() {
         let err = psyne::channel::<[u8]>().bytes(n).spsc().unwrap_err();
         assert!(matches!(err, psyne::BuildError::TooLarge { .. }), "{n}: {err}");
     }
+}
+
+/// A busy-spinning SPSC channel reuses its payload slots from slot 0 once
+/// it drains (hot slots, see the ring's docs). Every way records come and
+/// go must agree on where each one is: runs sent and taken as batches,
+/// batches taken apart and held, one-by-one receives held across a drain,
+/// and a reservation given back.
+#[test]
+fn busy_spin_spsc_records_stay_put_across_drains() {
+    let (mut tx, mut rx) =
+        psyne::channel::<u64>().capacity(4).wait_strategy(WaitStrategy::BusySpin).spsc().unwrap();
+    for round in 0..3u64 {
+        let base = round * 100;
+        // A run, taken as a batch and taken apart; the oldest held last.
+        assert_eq!(tx.try_send_batch(&[base + 1, base + 2, base + 3]).unwrap(), 3);
+        let mut msgs = rx.try_recv_batch(4).unwrap().into_iter();
+        let first = msgs.next().unwrap();
+        let rest: Vec<_> = msgs.collect();
+        assert_eq!(rest.iter().map(|m| **m).collect::<Vec<_>>(), [base + 2, base + 3]);
+        drop(rest);
+        // Not drained (the first is held): the next records go after it.
+        tx.try_send(base + 4).unwrap();
+        let fourth = rx.try_recv().unwrap();
+        assert_eq!((*first, *fourth), (base + 1, base + 4));
+        drop(first);
+        drop(fourth);
+        // Drained: a reservation given back, then two sends in its place.
+        let mut given_back = tx.try_reserve().unwrap();
+        *given_back = 7;
+        drop(given_back);
+        tx.try_send(base + 5).unwrap();
+        tx.try_send(base + 6).unwrap();
+        let batch = rx.try_recv_batch(4).unwrap();
+        assert_eq!(batch.iter().copied().collect::<Vec<_>>(), [base + 5, base + 6]);
+        drop(batch);
+    }
+    assert_eq!(tx.stats().aborted, 3);
+    assert!(rx.try_recv().is_err());
 }

@@ -425,7 +425,7 @@ fn blocking_spsc(cfg: &Cfg) {
                 )
             }),
         ),
-        ("sequence-ring floor (psyne's protocol, bare)", Box::new(|| sequence_floor(n))),
+        ("sequence-ring floor (psyne's spread layout, bare)", Box::new(|| sequence_floor(n))),
         (
             "rtrb (spin)",
             Box::new(|| {
@@ -464,10 +464,12 @@ fn blocking_spsc(cfg: &Cfg) {
     verdict("busy-spin SPSC vs rtrb", ours / rtrb, "target ≥ 1×", ours >= rtrb);
 }
 
-/// psyne's ring protocol with nothing around it: per-slot sequence words
-/// (tag `2p` free, `2p + 1` committed), one slot per cache line, payloads in
-/// a separate array of 64-byte cells, both sides spinning. The floor of
-/// what psyne's handles could reach.
+/// psyne's ring protocol in its spread layout, with nothing around it:
+/// per-slot sequence words (tag `2p` free, `2p + 1` committed), one slot
+/// per cache line, payloads in a separate array of 64-byte cells, both
+/// sides spinning. (Busy-spinning SPSC channels pack their
+/// sequence words and reuse a hot payload slot instead; see the ring's
+/// "Hot slots".)
 struct SeqRing {
     seq: Vec<SeqSlot>,
     data: Vec<SeqCell>,
@@ -649,7 +651,7 @@ fn ping_pong(cfg: &Cfg) {
                 unsafe { ping.recv(seen - 1) }
             },
         );
-        thread_rows.push(("sequence-ring floor (psyne's protocol, bare)", r));
+        thread_rows.push(("sequence-ring floor (psyne's spread layout, bare)", r));
     }
     for (name, strategy, by_ref) in [
         ("psyne busy-spin", WaitStrategy::BusySpin, false),

@@ -406,8 +406,9 @@ pub struct Batch<T: Message> {
     start: u64,
     /// Records in the run, at least one.
     count: u64,
-    /// Where the first record is (the only one in a ring sized in bytes,
-    /// whose records are found through their descriptors).
+    /// Where the first record is: the others follow it in a fixed-size
+    /// ring; a ring sized in bytes finds them through their descriptors
+    /// (a batch of it holds one record).
     first: usize,
     /// Payload length of the first record.
     first_len: usize,
@@ -501,7 +502,12 @@ impl<T: Message> Batch<T> {
     fn record(&self, i: u64) -> Taken {
         let pos = self.start.wrapping_add(i);
         let (offset, len) = match self.shared.layout {
-            RecordLayout::Fixed { size, .. } => (self.shared.record_offset(pos, 0), size),
+            // The slots of a batch follow each other (see `ring`'s "Hot
+            // slots": no epoch starts while a record is outstanding).
+            RecordLayout::Fixed { size, stride } => {
+                let slot = self.shared.ring.index((self.first / stride) as u64 + i);
+                (self.shared.record_offset(slot, 0), size)
+            }
             RecordLayout::Variable { .. } => (self.first, self.first_len),
         };
         Taken { pos, offset, len, elems: 0 }
@@ -619,9 +625,9 @@ impl<T: Message> IntoIterator for Batch<T> {
 /// ```
 #[must_use = "iterators are lazy; dropping this releases the messages left in it"]
 pub struct BatchIntoIter<T: Message> {
-    /// The records not yet handed out: `start` and `count` move as they
-    /// are (so `count` may reach zero here, unlike in a `Batch` a user
-    /// holds).
+    /// The records not yet handed out: `start`, `first` and `count` move
+    /// as they are (so `count` may reach zero here, unlike in a `Batch` a
+    /// user holds).
     batch: Batch<T>,
 }
 
@@ -635,6 +641,9 @@ impl<T: Message> Iterator for BatchIntoIter<T> {
         }
         // The record moves from the batch to the `Msg`, which releases it.
         let msg = Msg::new(b.shared.clone(), b.record(0));
+        if b.count > 1 {
+            b.first = b.record(1).offset;
+        }
         b.start = b.start.wrapping_add(1);
         b.count -= 1;
         Some(msg)

@@ -102,7 +102,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                     shared.ring.set_owner(pos, owner, false);
                 }
                 shared.stats.received(None, shared.tally.1);
-                let offset = shared.ring.index(pos) * stride;
+                let offset = shared.ring.consumer_slot(pos) * stride;
                 Some(wrap(shared, Taken { pos, offset, len: size, elems: 0 }))
             }
             Take::Taken { pos, aborted: true } => {
@@ -111,7 +111,12 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                 None
             }
             Take::Empty(pos) => {
-                shared.prefetch(shared.ring.index(pos) * stride);
+                shared.prefetch(shared.ring.consumer_slot(pos) * stride);
+                if shared.ring.hot_slots() {
+                    // Once every record is released, the next one goes to
+                    // slot 0 (see `ring`'s "Hot slots").
+                    shared.prefetch(0);
+                }
                 None
             }
             Take::Corrupt => None,
@@ -139,7 +144,9 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                         shared.ring.set_owner(pos, owner, false);
                     }
                     let (offset, len, elems) = match shared.layout {
-                        RecordLayout::Fixed { size, .. } => (shared.record_offset(pos, 0), size, 0),
+                        RecordLayout::Fixed { size, .. } => {
+                            (shared.record_offset(shared.ring.consumer_slot(pos), 0), size, 0)
+                        }
                         RecordLayout::Variable { arena } => {
                             let (off, len) = shared.ring.extent(pos);
                             let elems = shared.ring.elems(pos);
@@ -157,7 +164,7 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                                 shared.release(pos);
                                 return Step::Done(Err(TryRecvError::Corrupted));
                             }
-                            (shared.record_offset(pos, off), len as usize, elems as usize)
+                            (shared.record_offset(0, off), len as usize, elems as usize)
                         }
                     };
                     shared.stats.received(shared.variable_len(len), shared.tally.1);

@@ -105,7 +105,7 @@ impl Local {
             let blocker = match shared.layout {
                 RecordLayout::Fixed { .. } => match shared.ring.try_claim(multi) {
                     Claim::Claimed(pos) => {
-                        let offset = shared.record_offset(pos, 0);
+                        let offset = shared.record_offset(shared.ring.producer_slot(pos), 0);
                         let claimed = Claimed { pos, offset, len, elems, undo: 0 };
                         return self.claimed(shared, claimed, want.zero);
                     }
@@ -122,7 +122,7 @@ impl Local {
                     match alloc {
                         Alloc::Claimed { pos, off, undo } => {
                             shared.ring.set_elems(pos, elems as u64);
-                            let offset = shared.record_offset(pos, off);
+                            let offset = shared.record_offset(0, off);
                             let claimed = Claimed { pos, offset, len, elems, undo };
                             return self.claimed(shared, claimed, want.zero);
                         }
@@ -541,7 +541,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         if let Some(owner) = shared.claim_owner() {
             shared.ring.set_owner(pos, owner, true);
         }
-        Some((pos, shared.ring.index(pos) * stride))
+        Some((pos, shared.ring.producer_slot(pos) * stride))
     }
 
     fn finish_send(
@@ -679,7 +679,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             let runs = !shared.cfg.take_multi;
             for (i, value) in values[..got as usize].iter().enumerate() {
                 let pos = start.wrapping_add(i as u64);
-                let offset = shared.ring.index(pos) * stride;
+                let offset = shared.ring.producer_slot(pos) * stride;
                 if runs { write(pos, offset, value) } else { put(pos, offset, value) }
             }
             if runs {

@@ -1,6 +1,6 @@
 //! Deterministic tests of ring internals that need a specific interleaving.
 
-use super::{Alloc, Arena, Claim, Register, Ring, Sole, Take, round_up};
+use super::{Alloc, Arena, Claim, Layout, Register, Ring, Sole, Take, round_up};
 
 /// A consumer releasing the oldest record between the arena's `reclaim` and
 /// its claim must not let the claim overwrite that record's extent before it
@@ -246,7 +246,7 @@ fn impossible_runs_are_corruption() {
         let ring = Ring::new(8).unwrap();
         assert_eq!(ring.claim_run(claimed), (0, claimed));
         ring.commit_run(0, 4);
-        ring.desc(0).len.store(len, super::Ordering::Relaxed);
+        ring.field(0, super::Field::Len).store(len, super::Ordering::Relaxed);
         assert_eq!(ring.try_take(false), Take::Corrupt, "length {len} of {claimed}");
         assert_eq!(ring.take_run(0, 4), 0, "length {len} of {claimed}");
     }
@@ -303,4 +303,56 @@ fn a_dead_sole_consumers_takes_inside_a_run_are_released() {
     assert_eq!(released, [0, 1, 2]);
     assert_eq!(ring.try_take(false), Take::Taken { pos: 3, aborted: false });
     assert_eq!(ring.try_take(false), Take::Taken { pos: 4, aborted: false });
+}
+
+/// Hot slots: a claim starts a new epoch (slot 0) only when every earlier
+/// record is released, and the consumer follows the epoch it is told of,
+/// one by one and in runs.
+#[test]
+fn hot_slots_restart_only_when_everything_is_released() {
+    let ring = Ring::with_layout(4, Layout::Packed).unwrap().with_hot_slots(true);
+    let send = |n: u64| {
+        let (start, got) = ring.claim_run(n);
+        assert_eq!(got, n);
+        let slots: Vec<_> = (start..start + n).map(|p| ring.producer_slot(p)).collect();
+        ring.commit_run(start, n);
+        slots
+    };
+    let take = || match ring.try_take(false) {
+        Take::Taken { pos, aborted: false } => (pos, ring.consumer_slot(pos)),
+        other => panic!("nothing to take: {other:?}"),
+    };
+    assert_eq!(send(1), [0]);
+    let (p0, s0) = take();
+    assert_eq!(send(1), [1], "record 0 is held: no new epoch");
+    let (p1, s1) = take();
+    assert_eq!((s0, s1), (0, 1));
+    ring.release(p1, true);
+    // 1 is released but 0 is not: slot 0 is still in use.
+    assert_eq!(send(1), [2]);
+    let (p2, s2) = take();
+    assert_eq!(s2, 2);
+    ring.release(p0, true);
+    ring.release(p2, true);
+    // Everything released: a run starts a new epoch in slot 0.
+    assert_eq!(send(3), [0, 1, 2]);
+    let (p3, s3) = take();
+    assert_eq!((p3, s3), (3, 0));
+    assert_eq!(ring.take_run(4, 2), 2);
+    assert_eq!((ring.consumer_slot(4), ring.consumer_slot(5)), (1, 2));
+    for p in 3..6 {
+        ring.release(p, true);
+    }
+    // Hot slots need the packed layout; without them positions map as
+    // they are.
+    let cold = Ring::new(4).unwrap().with_hot_slots(true);
+    assert!(!cold.hot_slots());
+    for p in 0..6 {
+        let Claim::Claimed(pos) = cold.try_claim(false) else { panic!("full") };
+        assert_eq!(cold.producer_slot(pos), pos as usize % 4);
+        cold.commit(pos, false, true);
+        assert_eq!(cold.try_take(false), Take::Taken { pos: p, aborted: false });
+        assert_eq!(cold.consumer_slot(pos), pos as usize % 4);
+        cold.release(pos, true);
+    }
 }

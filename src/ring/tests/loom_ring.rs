@@ -9,7 +9,7 @@
 use loom::cell::UnsafeCell;
 use loom::thread;
 
-use crate::ring::{Claim, Handles, Register, Ring, Sole, Take};
+use crate::ring::{Claim, Handles, Layout, Register, Ring, Sole, Take};
 use crate::sync::Arc;
 
 struct Chan {
@@ -19,8 +19,21 @@ struct Chan {
 
 impl Chan {
     fn new(cap: usize) -> Arc<Self> {
+        Self::with(cap, false)
+    }
+
+    /// A ring with hot payload slots (one producer, one consumer that
+    /// takes without CAS): a cell is reused only once every earlier record
+    /// is released, or the cells report a race.
+    fn hot(cap: usize) -> Arc<Self> {
+        Self::with(cap, true)
+    }
+
+    fn with(cap: usize, hot: bool) -> Arc<Self> {
         Arc::new(Self {
-            ring: Ring::new(cap).unwrap(),
+            ring: Ring::with_layout(cap, if hot { Layout::Packed } else { Layout::Spread })
+                .unwrap()
+                .with_hot_slots(hot),
             cells: (0..cap).map(|_| UnsafeCell::new(0)).collect(),
         })
     }
@@ -31,7 +44,7 @@ impl Chan {
             match self.ring.try_claim(multi) {
                 Claim::Claimed(pos) => {
                     // SAFETY: the claim makes this cell ours until commit.
-                    self.cells[self.ring.index(pos)].with_mut(|c| unsafe { *c = v });
+                    self.cells[self.ring.producer_slot(pos)].with_mut(|c| unsafe { *c = v });
                     return self.ring.commit(pos, abort, true);
                 }
                 Claim::Full(_) => thread::yield_now(),
@@ -51,7 +64,7 @@ impl Chan {
                 Take::Taken { pos, aborted: false } => {
                     // SAFETY: taking the record makes this cell ours (shared
                     // read) until release.
-                    let v = self.cells[self.ring.index(pos)].with(|c| unsafe { *c });
+                    let v = self.cells[self.ring.consumer_slot(pos)].with(|c| unsafe { *c });
                     return Some((pos, v));
                 }
                 Take::Empty(_) => return None,
@@ -483,7 +496,7 @@ fn runs_claimed_and_taken_with_one_cursor_store() {
                 for pos in start..start + got {
                     // SAFETY: the run's claim makes these cells ours until
                     // their commits.
-                    p.cells[p.ring.index(pos)].with_mut(|c| unsafe { *c = next });
+                    p.cells[p.ring.producer_slot(pos)].with_mut(|c| unsafe { *c = next });
                     p.ring.commit(pos, false, true);
                     next += 1;
                 }
@@ -502,7 +515,7 @@ fn runs_claimed_and_taken_with_one_cursor_store() {
             let more = ch.ring.take_run(first + 1, 1);
             for pos in first + 1..first + 1 + more {
                 // SAFETY: taken by the run: ours (shared read) until release.
-                got.push(ch.cells[ch.ring.index(pos)].with(|c| unsafe { *c }));
+                got.push(ch.cells[ch.ring.consumer_slot(pos)].with(|c| unsafe { *c }));
             }
             for pos in first..first + 1 + more {
                 ch.ring.release(pos, true);
@@ -522,7 +535,7 @@ fn runs_claimed_and_taken_with_one_cursor_store() {
 #[test]
 fn runs_committed_with_one_word() {
     loom::model(|| {
-        let ch = Chan::new(3);
+        let ch = Chan::hot(3);
         let p = ch.clone();
         let producer = thread::spawn(move || {
             let mut next = 1;
@@ -531,7 +544,7 @@ fn runs_committed_with_one_word() {
                 for pos in start..start + got {
                     // SAFETY: the run's claim makes these cells ours until
                     // the run is committed.
-                    p.cells[p.ring.index(pos)].with_mut(|c| unsafe { *c = next });
+                    p.cells[p.ring.producer_slot(pos)].with_mut(|c| unsafe { *c = next });
                     next += 1;
                 }
                 p.ring.commit_run(start, got);
@@ -562,7 +575,7 @@ fn runs_committed_with_one_word() {
                 for pos in first + 1..first + 1 + more {
                     // SAFETY: taken by the run: ours (shared read) until
                     // release.
-                    got.push(ch.cells[ch.ring.index(pos)].with(|c| unsafe { *c }));
+                    got.push(ch.cells[ch.ring.consumer_slot(pos)].with(|c| unsafe { *c }));
                 }
                 more
             };
@@ -621,5 +634,70 @@ fn a_reaper_beside_a_live_consumer_voids_only_open_claims() {
         assert_eq!(voided, 1);
         assert_eq!(values, [10, 11, 12]);
         assert_eq!(end, Take::Taken { pos: 3, aborted: true });
+    });
+}
+
+/// Hot payload slots: a producer sends four records one by one into a ring
+/// of three with hot slots, and the consumer takes what is committed and
+/// releases it newest first, the oldest record last. A new epoch (slot 0
+/// again) may start only once every earlier record is released: the cells
+/// report a race if a slot were written while a record in it is still
+/// held, and the values arrive in order only if both sides agree on every
+/// record's slot.
+#[test]
+fn hot_slots_are_reused_only_once_released() {
+    loom::model(|| {
+        let ch = Chan::hot(3);
+        let p = ch.clone();
+        let producer = thread::spawn(move || {
+            for v in 1..=4 {
+                p.send(false, v, false);
+            }
+        });
+        let mut got = Vec::new();
+        while got.len() < 4 {
+            let mut held = Vec::new();
+            while let Some((pos, v)) = ch.try_take(false) {
+                held.push((pos, v));
+                got.push(v);
+            }
+            if held.is_empty() {
+                thread::yield_now();
+            }
+            for (pos, v) in held.into_iter().rev() {
+                // Read again just before the release: still ours.
+                // SAFETY: taken and not released: ours (shared read).
+                let now = ch.cells[ch.ring.consumer_slot(pos)].with(|c| unsafe { *c });
+                assert_eq!(now, v, "a held record was overwritten");
+                ch.ring.release(pos, true);
+            }
+        }
+        producer.join().unwrap();
+        assert_eq!(got, [1, 2, 3, 4]);
+    });
+}
+
+/// Hot payload slots, the release that matters: the consumer holds records
+/// 0 and 1 and releases 1 first, while the producer claims 2. Record 0 is
+/// still held, so the claim must not start a new epoch in slot 0 (its
+/// cell reports a race, or its value changes, if it did), whatever order
+/// the releases and the claim's loads meet in.
+#[test]
+fn hot_slots_wait_for_the_oldest_release() {
+    loom::model(|| {
+        let ch = Chan::hot(3);
+        ch.send(false, 1, false);
+        ch.send(false, 2, false);
+        let (first, a) = ch.try_take(false).unwrap();
+        let (second, b) = ch.try_take(false).unwrap();
+        let p = ch.clone();
+        let producer = thread::spawn(move || p.send(false, 3, false));
+        ch.ring.release(second, true);
+        // SAFETY: taken and not released: ours (shared read).
+        let again = ch.cells[ch.ring.consumer_slot(first)].with(|c| unsafe { *c });
+        ch.ring.release(first, true);
+        producer.join().unwrap();
+        assert_eq!((a, b, again), (1, 2, 1));
+        assert_eq!(ch.recv(false), 3);
     });
 }

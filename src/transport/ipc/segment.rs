@@ -8,7 +8,7 @@
 //!          the table of attached processes      (atomics only)
 //! cursors  the ring's cursors (claims, takes, the end of the consumer's
 //!          run) and waiting bits
-//! descs    the ring's descriptors
+//! descs    the ring's descriptors, one per line (`Layout::Spread`)
 //! schema   the message's schema table (`SchemaTable::encode`)
 //! data     the records, page-aligned
 //! ```
@@ -26,7 +26,9 @@ use crossbeam_utils::CachePadded;
 use crate::channel::shared::{Geometry, MAX_DESCS, RecordLayout};
 use crate::channel::stats::Counters;
 use crate::region::shm::ShmRegion;
-use crate::ring::{Cursors, Desc, Handles, MAX_OWNERS, PAYLOAD_ALIGN, Ring, SharedArena};
+use crate::ring::{
+    Cursors, DescLine, Handles, Layout, MAX_OWNERS, PAYLOAD_ALIGN, Ring, SharedArena,
+};
 use crate::sync::{AtomicU64, AtomicUsize};
 use crate::wait::shared::WakeWords;
 
@@ -41,7 +43,9 @@ pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 /// (where producers never take) record no owners; reapers find their
 /// records from the cursors. Version 7: runs committed with one word
 /// (the flag bit 0b01 of a sequence word, the cursors' `run_end`).
-pub(crate) const LAYOUT_VERSION: u32 = 7;
+/// Version 8: a third flag bit of sequence words (0b100, hot payload slots,
+/// which shared rings never set), so tags start at bit 3.
+pub(crate) const LAYOUT_VERSION: u32 = 8;
 
 const PAGE: usize = 4096;
 /// Longest schema table a segment may carry (psyne's own are a few hundred
@@ -169,8 +173,9 @@ impl Header {
         let cursors_off = (control_off + size_of::<Control>() as u64)
             .checked_next_multiple_of(align_of::<Cursors>() as u64)?;
         let descs_off = (cursors_off + size_of::<Cursors>() as u64)
-            .checked_next_multiple_of(align_of::<Desc>() as u64)?;
-        let schema_off = descs_off.checked_add(Ring::desc_bytes(descs as usize) as u64)?;
+            .checked_next_multiple_of(align_of::<DescLine>() as u64)?;
+        let schema_off =
+            descs_off.checked_add(Ring::desc_bytes(descs as usize, Layout::Spread) as u64)?;
         let data_off =
             schema_off.checked_add(schema_len as u64)?.checked_next_multiple_of(PAGE as u64)?;
         if schema_len as u64 > MAX_SCHEMA {
@@ -367,7 +372,7 @@ impl Segment {
     /// ring yet.
     pub(crate) unsafe fn ring(&self, init: bool) -> Ring {
         let cursors = self.at(self.header.cursors_off).cast::<Cursors>();
-        let descs = self.at(self.header.descs_off).cast::<Desc>();
+        let descs = self.at(self.header.descs_off).cast::<DescLine>();
         // SAFETY: the checked header puts both inside the region, aligned
         // for their types; the caller keeps `self` (and so the mapping)
         // alive; every process touches them only with atomics.

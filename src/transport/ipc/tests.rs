@@ -10,6 +10,7 @@ use std::time::Duration;
 use futures::executor::block_on;
 
 use super::*;
+use crate::ring::{Layout, Ring};
 use crate::{Mpmc, ReserveError, Spsc, TryRecvError};
 
 fn unique(tag: &str) -> Uri {
@@ -32,7 +33,7 @@ fn poke(seg: &Segment, off: u64, v: u64) {
 }
 
 /// Byte offset of word `word` of descriptor `i` (`seq`, `off`, `len`,
-/// `elems`, `owner`).
+/// `elems`, `owner`), one descriptor per line.
 fn desc_word(seg: &Segment, i: u64, word: u64) -> u64 {
     seg.header.descs_off + i * 64 + word * 8
 }
@@ -72,7 +73,7 @@ fn a_batch_send_stopped_by_corruption_says_how_many_went() {
     let mut tx = block_on(crate::channel::<u64>().connect(&uri.to_string())).unwrap();
     let seg = scribbler(&uri);
     // Descriptor 2 claims to be free for a lap that never came.
-    poke(&seg, desc_word(&seg, 2, 0), (2 * (2 + 4 * 10)) << 2);
+    poke(&seg, desc_word(&seg, 2, 0), (2 * (2 + 4 * 10)) << 3);
     let err = tx.send_batch_blocking(&[1, 2, 3, 4]).unwrap_err();
     assert_eq!((err.sent(), err.error()), (2, ReserveError::Corrupted));
     // The two that went are received; then the receiver meets the damage.
@@ -211,7 +212,7 @@ fn scribble_rounds<P: Pattern>(seed: u64) {
         }
         let h = seg.header;
         let ring_start = h.cursors_off;
-        let ring_end = h.descs_off + h.descs * 64;
+        let ring_end = h.descs_off + Ring::desc_bytes(h.descs as usize, Layout::Spread) as u64;
         let arena = (4096 + std::mem::offset_of!(segment::Control, arena)) as u64;
         // The control block up to the peers' slots: handle counts, wake
         // words, the corruption flag and the counters. (A scribbled peer
@@ -229,7 +230,7 @@ fn scribble_rounds<P: Pattern>(seed: u64) {
                 0 => rng.next(),
                 1 => rng.next() % 64,
                 2 => u64::MAX - rng.next() % 4,
-                _ => (rng.next() % 64) << 2 | 1,
+                _ => (rng.next() % 64) << 3 | 1,
             };
             poke(&seg, off, v);
         }
