@@ -772,3 +772,36 @@ fn a_dead_sender_of_variable_records_does_not_stall_the_others() {
     assert_eq!(theirs, (0..5).map(|i| (i, 100)).collect::<Vec<_>>());
     assert_eq!(ours, 300);
 }
+
+/// A busy-spinning SPSC channel between processes packs its descriptors
+/// and reuses hot payload slots, as in-process ones do: messages held
+/// across a drain, runs, batches and a reservation given back all keep
+/// their contents (here both ends in one process; the layout is the
+/// segment's).
+#[tokio::test]
+async fn busy_spin_spsc_records_stay_put_across_drains() {
+    let uri = unique("hot");
+    let spin = WaitStrategy::BusySpin;
+    let mut rx = psyne::channel::<u64>().capacity(4).wait_strategy(spin).bind(&uri).await.unwrap();
+    let mut tx =
+        psyne::channel::<u64>().capacity(4).wait_strategy(spin).connect(&uri).await.unwrap();
+    for round in 0..3u64 {
+        let base = round * 100;
+        assert_eq!(tx.try_send_batch(&[base + 1, base + 2, base + 3]).unwrap(), 3);
+        let mut msgs = rx.try_recv_batch(4).unwrap().into_iter();
+        let first = msgs.next().unwrap();
+        assert_eq!(msgs.map(|m| *m).collect::<Vec<_>>(), [base + 2, base + 3]);
+        tx.try_send(base + 4).unwrap();
+        let fourth = rx.try_recv().unwrap();
+        assert_eq!((*first, *fourth), (base + 1, base + 4));
+        drop((first, fourth));
+        let mut given_back = tx.try_reserve().unwrap();
+        *given_back = 7;
+        drop(given_back);
+        tx.try_send(base + 5).unwrap();
+        let fifth = rx.try_recv().unwrap();
+        tx.try_send(base + 6).unwrap();
+        assert_eq!((*fifth, *rx.try_recv().unwrap()), (base + 5, base + 6));
+    }
+    assert!(rx.try_recv().is_err());
+}

@@ -43,7 +43,7 @@
 //!
 //! A fixed-size ring maps position `p` to payload slot `(p - epoch) % cap`.
 //! The epoch is 0 unless the ring has hot slots (one producer and one
-//! consumer that takes without CAS, in one process, packed [`Layout`]):
+//! consumer that takes without CAS, packed [`Layout`]):
 //! then the producer starts a new epoch at every claim that finds every
 //! earlier record released, so that a ring that drains (a request and its
 //! reply, a consumer that keeps up) writes its next record into slot 0,
@@ -63,8 +63,11 @@
 //! project machine, either alone leaves a spinning round trip where it
 //! was, both together bring it from 1.5× to about 1.2× two bare atomics.
 //! What the packed layout costs elsewhere is why only busy-spinning
-//! channels get them (see [`Layout::Packed`]); rings between processes
-//! never do, so no reaper meets an epoch.
+//! channels get them (see [`Layout::Packed`]). Between processes, the
+//! producer also writes where its epoch started into the shared cursors:
+//! a reaper that voids a dead producer's claim that started one flags the
+//! aborted record with [`RESTART`] too, so that the consumer finds the
+//! records committed after it where they were written.
 //!
 //! # Wake-ups
 //!
@@ -246,8 +249,10 @@ pub(crate) enum Layout {
     /// - busy-spinning threads: throughput unchanged;
     /// - async send/recv (a `Msg`'s reference count is such an
     ///   instruction): about a sixth slower;
-    /// - between processes, where every commit's wake-up check is a full
-    ///   fence: 64-byte `ipc://` throughput halved;
+    /// - between processes with sleepers, where every commit's wake-up
+    ///   check is a full fence: 64-byte `ipc://` throughput halved (a
+    ///   busy-spinning `ipc://` channel checks for no sleeper, and is
+    ///   packed);
     /// - several producers committing into one line: async MPSC about a
     ///   tenth slower.
     Packed,
@@ -291,6 +296,10 @@ pub(crate) struct Cursors {
     /// the `head` store that moves into the run (Release, so a reaper that
     /// reads `head` with Acquire sees the run it points into).
     run_end: CachePadded<AtomicU64>,
+    /// Where the only producer's current epoch of payload slots started
+    /// (see "Hot slots"): written at the claim that starts it, read by
+    /// reapers only.
+    epoch: CachePadded<AtomicU64>,
     /// [`CONSUMERS_WAIT`] and [`PRODUCERS_WAIT`]: see "Wake-ups". Read by
     /// every commit and release, written only by waiters and by the
     /// wake-ups they ask for.
@@ -303,6 +312,7 @@ impl Cursors {
             tail: CachePadded::new(AtomicU64::new(0)),
             head: CachePadded::new(AtomicU64::new(0)),
             run_end: CachePadded::new(AtomicU64::new(0)),
+            epoch: CachePadded::new(AtomicU64::new(0)),
             waiting: CachePadded::new(AtomicU64::new(0)),
         }
     }
@@ -485,20 +495,20 @@ impl Ring {
 
     /// Turns hot slots on where `hot` and the ring is packed (see "Hot
     /// slots"): only for a fixed-size ring with one producer and one
-    /// consumer that takes without CAS, before either uses it.
+    /// consumer that takes without CAS, before either uses it (between
+    /// processes, the header's checks guarantee both).
     pub(crate) fn with_hot_slots(mut self, hot: bool) -> Self {
         self.hot = hot && self.layout == Layout::Packed;
         self
     }
 
     /// A ring whose cursors and `cap >= 1` descriptors live in memory that
-    /// somebody else owns (a shared mapping), in the spread layout (see
-    /// [`Layout`]). With `init`, they are set to the state of a new, empty
-    /// ring first.
+    /// somebody else owns (a shared mapping), in `layout`. With `init`,
+    /// they are set to the state of a new, empty ring first.
     ///
     /// # Safety
     ///
-    /// `cursors` and `descs..descs + desc_bytes(cap, Layout::Spread)` point
+    /// `cursors` and `descs..descs + desc_bytes(cap, layout)` point
     /// to initialised (e.g. zeroed) memory, aligned for their types, that
     /// stays mapped for the life of the ring, and every access to it, in
     /// every process, is atomic.
@@ -507,9 +517,10 @@ impl Ring {
         cursors: std::ptr::NonNull<Cursors>,
         descs: std::ptr::NonNull<DescLine>,
         cap: usize,
+        layout: Layout,
         init: bool,
     ) -> Self {
-        let lines = std::ptr::NonNull::slice_from_raw_parts(descs, Layout::Spread.lines(cap));
+        let lines = std::ptr::NonNull::slice_from_raw_parts(descs, layout.lines(cap));
         // SAFETY: the caller guarantees validity, alignment, lifetime and
         // atomic-only access; every field is an atomic, for which any
         // initialised bit pattern is a valid value.
@@ -518,7 +529,7 @@ impl Ring {
         let lines = unsafe { Place::at(lines) };
         // `Full`: the other sides run in other processes, which a
         // process-wide barrier does not reach.
-        let ring = Self::with(cursors, lines, Layout::Spread, cap, Barrier::Full);
+        let ring = Self::with(cursors, lines, layout, cap, Barrier::Full);
         if init {
             ring.init();
         }
@@ -632,6 +643,8 @@ impl Ring {
         p.oldest.store(oldest, Ordering::Relaxed);
         if oldest == pos {
             p.epoch.store(pos, Ordering::Relaxed);
+            // Relaxed: read by a reaper after this process died.
+            self.cursors.epoch.store(pos, Ordering::Relaxed);
         }
     }
 
@@ -1203,6 +1216,23 @@ impl Ring {
         voided
     }
 
+    /// Commits the claim of a dead sole producer at `pos` as aborted. If the
+    /// claim started an epoch of hot slots (the shared cursors say where
+    /// the producer's last one started), the aborted record says so, or
+    /// the consumer would look for the records after it in the wrong slots.
+    fn void_claim(&self, pos: u64) {
+        // Relaxed: written by the dead producer before it died.
+        let restart =
+            self.layout == Layout::Packed && self.cursors.epoch.load(Ordering::Relaxed) == pos;
+        // SYNC POINT (commit → take): Release, as in `commit`.
+        self.seq(pos).store(
+            committed_word(pos) | ABORT | if restart { RESTART } else { 0 },
+            Ordering::Release,
+        );
+        // The caller wakes everyone once it is done.
+        let _ = self.must_notify_consumers();
+    }
+
     /// For a dead sole producer: commits as aborted every position from
     /// `head` to `tail` that was claimed and never committed, and returns
     /// how many. Those are the positions that read free for themselves,
@@ -1225,7 +1255,7 @@ impl Ring {
             let word = self.seq(pos).load(Ordering::Acquire);
             let t = tag(word);
             pos = if t == free_tag(pos) {
-                self.commit(pos, true, true);
+                self.void_claim(pos);
                 voided += 1;
                 next(pos)
             } else if t == committed_tag(pos) && word & RUN != 0 {

@@ -356,3 +356,28 @@ fn hot_slots_restart_only_when_everything_is_released() {
         cold.release(pos, true);
     }
 }
+
+/// Hot slots and a dead producer: a run whose claim started an epoch, of
+/// which only the last record was committed before the producer died. The
+/// reaper voids the run's first position with the epoch's flag (from the
+/// shared cursors), so the consumer still finds the committed record
+/// where the producer wrote it.
+#[test]
+fn a_voided_claim_that_started_an_epoch_says_so() {
+    let ring = Ring::with_layout(4, Layout::Packed).unwrap().with_hot_slots(true);
+    let Claim::Claimed(0) = ring.try_claim(false) else { panic!("setup") };
+    ring.commit(0, false, true);
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
+    ring.release(0, true);
+    // Drained: the run starts a new epoch at 1, in slot 0.
+    assert_eq!(ring.claim_run(2), (1, 2));
+    let written = ring.producer_slot(2);
+    assert_eq!((ring.producer_slot(1), written), (0, 1));
+    // The producer dies between the last record's commit and the first's.
+    ring.commit(2, false, true);
+    assert_eq!(ring.reap(1, Sole { producer: true, consumer: false }), 1);
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 1, aborted: true });
+    ring.release(1, true);
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 2, aborted: false });
+    assert_eq!(ring.consumer_slot(2), written, "the consumer follows the voided epoch");
+}

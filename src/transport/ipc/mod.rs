@@ -101,7 +101,7 @@ use crate::channel::{Backpressure, Builder, Pattern, Receiver, Sender, Uri};
 use crate::message::{Message, SchemaId, SchemaTable};
 use crate::region::Place;
 use crate::region::shm::ShmRegion;
-use crate::ring::{Attach, MAX_OWNERS};
+use crate::ring::{Attach, Layout, MAX_OWNERS};
 use crate::sync::Ordering;
 use crate::transport::{ConnectError, IpcAccess};
 use crate::wait::SharedWake;
@@ -303,6 +303,7 @@ pub(crate) fn bind<T: Message + ?Sized, P: Pattern>(
         pattern: pattern_index(P::NAME),
         parks: cfg.parks,
         take_multi: cfg.take_multi,
+        packed: geometry.ring_layout(&cfg) == Layout::Packed,
         fingerprint: T::FINGERPRINT,
     };
     let schema = SchemaTable::from(T::SCHEMA).encode();

@@ -8,7 +8,7 @@
 //!          the table of attached processes      (atomics only)
 //! cursors  the ring's cursors (claims, takes, the end of the consumer's
 //!          run) and waiting bits
-//! descs    the ring's descriptors, one per line (`Layout::Spread`)
+//! descs    the ring's descriptors (`Layout`: one per line, or packed)
 //! schema   the message's schema table (`SchemaTable::encode`)
 //! data     the records, page-aligned
 //! ```
@@ -43,8 +43,10 @@ pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 /// (where producers never take) record no owners; reapers find their
 /// records from the cursors. Version 7: runs committed with one word
 /// (the flag bit 0b01 of a sequence word, the cursors' `run_end`).
-/// Version 8: a third flag bit of sequence words (0b100, hot payload slots,
-/// which shared rings never set), so tags start at bit 3.
+/// Version 8: packed descriptors and hot payload slots for busy-spinning
+/// channels with one producer and one consumer (the header's `PACKED`, a
+/// third flag bit of sequence words, so tags start at bit 3, and the
+/// cursors' `epoch`).
 pub(crate) const LAYOUT_VERSION: u32 = 8;
 
 const PAGE: usize = 4096;
@@ -59,6 +61,10 @@ const PARKS: u32 = 2;
 /// Header flag: consumers advance `head` by CAS (several consumers, or an
 /// overwrite-oldest producer).
 const TAKE_MULTI: u32 = 4;
+/// Header flag: the descriptors are packed and the ring has hot payload
+/// slots (`Layout::Packed`): a busy-spinning channel with one producer and
+/// one consumer of fixed-size records.
+const PACKED: u32 = 8;
 
 /// The immutable part of the segment, written by the binder before any peer
 /// sees it.
@@ -154,6 +160,8 @@ pub(crate) struct Options {
     pub(crate) pattern: u32,
     pub(crate) parks: bool,
     pub(crate) take_multi: bool,
+    /// The ring's descriptors are packed (see [`Layout`]).
+    pub(crate) packed: bool,
     pub(crate) fingerprint: u64,
 }
 
@@ -168,14 +176,15 @@ impl Header {
         };
         let flags = flags
             | if options.parks { PARKS } else { 0 }
-            | if options.take_multi { TAKE_MULTI } else { 0 };
+            | if options.take_multi { TAKE_MULTI } else { 0 }
+            | if options.packed { PACKED } else { 0 };
+        let layout = if options.packed { Layout::Packed } else { Layout::Spread };
         let control_off = PAGE as u64;
         let cursors_off = (control_off + size_of::<Control>() as u64)
             .checked_next_multiple_of(align_of::<Cursors>() as u64)?;
         let descs_off = (cursors_off + size_of::<Cursors>() as u64)
             .checked_next_multiple_of(align_of::<DescLine>() as u64)?;
-        let schema_off =
-            descs_off.checked_add(Ring::desc_bytes(descs as usize, Layout::Spread) as u64)?;
+        let schema_off = descs_off.checked_add(Ring::desc_bytes(descs as usize, layout) as u64)?;
         let data_off =
             schema_off.checked_add(schema_len as u64)?.checked_next_multiple_of(PAGE as u64)?;
         if schema_len as u64 > MAX_SCHEMA {
@@ -223,6 +232,11 @@ impl Header {
         self.flags & TAKE_MULTI != 0
     }
 
+    /// How the ring's descriptors lie.
+    pub(crate) fn layout(&self) -> Layout {
+        if self.flags & PACKED != 0 { Layout::Packed } else { Layout::Spread }
+    }
+
     /// The geometry the header describes (after [`check`](Self::check)).
     pub(crate) fn geometry(&self) -> Geometry {
         let layout = if self.flags & VARIABLE != 0 {
@@ -246,8 +260,16 @@ impl Header {
         if self.pattern as usize >= PATTERNS.len() {
             return Err(Corrupt("unknown pattern"));
         }
-        if self.flags & !(VARIABLE | PARKS | TAKE_MULTI) != 0 {
+        if self.flags & !(VARIABLE | PARKS | TAKE_MULTI | PACKED) != 0 {
             return Err(Corrupt("unknown flags"));
+        }
+        if self.layout() == Layout::Packed {
+            let sole = !self.multi_producer() && !self.multi_consumer() && !self.take_multi();
+            if !sole || self.parks() || self.flags & VARIABLE != 0 {
+                // Hot slots need one producer and one consumer of fixed-size
+                // records; packed words, commits that look for no sleeper.
+                return Err(Corrupt("packed descriptors for a channel that cannot have them"));
+            }
         }
         if self.multi_consumer() && !self.take_multi() {
             // Consumers would take with plain stores, and a reaper would
@@ -280,6 +302,7 @@ impl Header {
             pattern: self.pattern,
             parks: self.parks(),
             take_multi: self.take_multi(),
+            packed: self.layout() == Layout::Packed,
             fingerprint: self.fingerprint,
         };
         if self.schema_len > MAX_SCHEMA {
@@ -376,7 +399,7 @@ impl Segment {
         // SAFETY: the checked header puts both inside the region, aligned
         // for their types; the caller keeps `self` (and so the mapping)
         // alive; every process touches them only with atomics.
-        unsafe { Ring::at(cursors, descs, self.header.descs as usize, init) }
+        unsafe { Ring::at(cursors, descs, self.header.descs as usize, self.header.layout(), init) }
     }
 
     /// The schema table bytes. Another process could change them; callers
@@ -411,7 +434,7 @@ mod tests {
     use crate::channel::shared::Size;
 
     fn options() -> Options {
-        Options { pattern: 1, parks: true, take_multi: false, fingerprint: 42 }
+        Options { pattern: 1, parks: true, take_multi: false, packed: false, fingerprint: 42 }
     }
 
     #[test]
@@ -447,6 +470,17 @@ mod tests {
         cases.push(h);
         let mut h = good;
         h.flags |= 64;
+        cases.push(h);
+        // Packed descriptors where they cannot be: a parking channel (the
+        // good header parks), and a packed header made multi-producer.
+        let mut h = good;
+        h.flags |= PACKED;
+        cases.push(h);
+        let packed = Options { pattern: 0, parks: false, packed: true, ..options() };
+        let mut h = Header::new(&g, packed, 100).unwrap();
+        assert_eq!(h.check(h.total as usize), Ok(()), "a packed spsc header is sound");
+        assert_eq!(h.layout(), Layout::Packed);
+        h.pattern = 1; // mpsc
         cases.push(h);
         fn field(h: &mut Header, i: usize) -> &mut u64 {
             match i {
