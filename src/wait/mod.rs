@@ -92,8 +92,9 @@ pub enum WaitStrategy {
     /// Poll in a tight loop and never give up the CPU. Async operations wake
     /// their own task and return `Pending`, so the executor keeps polling.
     ///
-    /// The latency-first choice: an in-process SPSC channel of fixed-size
-    /// messages built with it also lays its ring out for round trips
+    /// The latency-first choice: an SPSC channel of fixed-size messages
+    /// built with it (in-process, or bound with it over `ipc://`) also
+    /// lays its ring out for round trips
     /// (descriptors packed eight to a cache line, and a drained ring's next
     /// message written where the last one was, while its line is still in
     /// cache). On the project machine that takes a spinning round trip
