@@ -138,7 +138,7 @@ impl Geometry {
                 (RecordLayout::Variable { arena }, descs, arena as usize)
             }
         };
-        // Whichever layout the ring gets (see `Shared::new`).
+        // Whichever layout the ring gets (see `Geometry::ring_layout`).
         let desc_bytes = Ring::desc_bytes(descs as usize, Layout::Spread)
             .max(Ring::desc_bytes(descs as usize, Layout::Packed));
         let total = bytes as u128 + desc_bytes as u128;
@@ -347,8 +347,8 @@ impl Shared {
         let fixed = matches!(layout, RecordLayout::Fixed { .. });
         let tally = Tally::of(fixed, cfg.multi_producer, cfg.multi_consumer, cfg.take_multi);
         // Hot slots where one producer and one consumer that takes without
-        // CAS share fixed-size records in one process (see `ring`'s "Hot
-        // slots"; the ring refuses them unless it is packed).
+        // CAS share fixed-size records (see `ring`'s "Hot slots"; the ring
+        // refuses them unless it is packed, see `Geometry::ring_layout`).
         let ring = ring.with_hot_slots(fixed && !cfg.multi_producer && !cfg.take_multi);
         let (rx_event, tx_event) = (Event::new(), Event::new());
         // An `Event` allocates its list on first use, which would be the

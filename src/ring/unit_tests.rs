@@ -364,7 +364,7 @@ fn hot_slots_restart_only_when_everything_is_released() {
 /// where the producer wrote it.
 #[test]
 fn a_voided_claim_that_started_an_epoch_says_so() {
-    let ring = Ring::with_layout(4, Layout::Packed).unwrap().with_hot_slots(true);
+    let mut ring = Ring::with_layout(4, Layout::Packed).unwrap().with_hot_slots(true);
     let Claim::Claimed(0) = ring.try_claim(false) else { panic!("setup") };
     ring.commit(0, false, true);
     assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
@@ -375,7 +375,11 @@ fn a_voided_claim_that_started_an_epoch_says_so() {
     assert_eq!((ring.producer_slot(1), written), (0, 1));
     // The producer dies between the last record's commit and the first's.
     ring.commit(2, false, true);
+    // A reaper's view of the ring (another process's) has no hot slots of
+    // its own: the packed layout and the shared cursors are what it reads.
+    ring.hot = false;
     assert_eq!(ring.reap(1, Sole { producer: true, consumer: false }), 1);
+    ring.hot = true;
     assert_eq!(ring.try_take(false), Take::Taken { pos: 1, aborted: true });
     ring.release(1, true);
     assert_eq!(ring.try_take(false), Take::Taken { pos: 2, aborted: false });

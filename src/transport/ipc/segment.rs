@@ -7,7 +7,8 @@
 //! 4096     Control: handle counts, wake-up words, arena lock and cursors,
 //!          the table of attached processes      (atomics only)
 //! cursors  the ring's cursors (claims, takes, the end of the consumer's
-//!          run) and waiting bits
+//!          run, where the producer's epoch of hot slots started) and
+//!          waiting bits
 //! descs    the ring's descriptors (`Layout`: one per line, or packed)
 //! schema   the message's schema table (`SchemaTable::encode`)
 //! data     the records, page-aligned
@@ -471,17 +472,21 @@ mod tests {
         let mut h = good;
         h.flags |= 64;
         cases.push(h);
-        // Packed descriptors where they cannot be: a parking channel (the
-        // good header parks), and a packed header made multi-producer.
-        let mut h = good;
-        h.flags |= PACKED;
-        cases.push(h);
+        // Packed descriptors where they cannot be: a sound packed spsc
+        // header made to park, to take by CAS, to hold variable-size
+        // records, or multi-producer.
         let packed = Options { pattern: 0, parks: false, packed: true, ..options() };
-        let mut h = Header::new(&g, packed, 100).unwrap();
-        assert_eq!(h.check(h.total as usize), Ok(()), "a packed spsc header is sound");
-        assert_eq!(h.layout(), Layout::Packed);
+        let sound = Header::new(&g, packed, 100).unwrap();
+        assert_eq!(sound.check(sound.total as usize), Ok(()), "a packed spsc header is sound");
+        assert_eq!(sound.layout(), Layout::Packed);
+        for flag in [PARKS, TAKE_MULTI, VARIABLE] {
+            let mut h = sound;
+            h.flags |= flag;
+            assert!(h.check(h.total as usize).is_err(), "packed with flag {flag}");
+        }
+        let mut h = sound;
         h.pattern = 1; // mpsc
-        cases.push(h);
+        assert!(h.check(h.total as usize).is_err(), "packed mpsc");
         fn field(h: &mut Header, i: usize) -> &mut u64 {
             match i {
                 0 => &mut h.descs,
