@@ -10,8 +10,8 @@ use std::time::Duration;
 use futures::executor::block_on;
 
 use super::*;
-use crate::ring::{Layout, Ring};
-use crate::{Mpmc, ReserveError, Spsc, TryRecvError};
+use crate::ring::Ring;
+use crate::{Mpmc, ReserveError, Spsc, TryRecvError, WaitStrategy};
 
 fn unique(tag: &str) -> Uri {
     let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
@@ -161,15 +161,29 @@ fn scribble_rounds<P: Pattern>(seed: u64) {
         let seg;
         let mut ops: Box<dyn FnMut(&mut Rng) + Send>;
         if fixed {
-            let rx = block_on(crate::channel::<u64>().capacity(8).pattern::<P>().bind(&s));
-            let mut tx = block_on(crate::channel::<u64>().pattern::<P>().connect(&s)).unwrap();
+            // Every other time busy-spinning: an spsc ring is then packed,
+            // with hot slots and the producer's epoch in the cursors.
+            let wait =
+                if round % 2 == 0 { WaitStrategy::BusySpin } else { WaitStrategy::default() };
+            let rx = block_on(
+                crate::channel::<u64>().capacity(8).wait_strategy(wait).pattern::<P>().bind(&s),
+            );
+            let mut tx =
+                block_on(crate::channel::<u64>().wait_strategy(wait).pattern::<P>().connect(&s))
+                    .unwrap();
             let mut rx = rx.unwrap();
             seg = scribbler(&uri);
-            ops = Box::new(move |rng: &mut Rng| match rng.next() % 4 {
+            ops = Box::new(move |rng: &mut Rng| match rng.next() % 6 {
                 0 => drop(tx.try_send(rng.next())),
                 1 => drop(rx.try_recv()),
                 // A waiting form too: it must end by its deadline.
                 2 => drop(rx.recv_timeout(Duration::from_millis(1))),
+                3 => drop(tx.try_send_batch(&[1, 2, 3])),
+                4 => {
+                    if let Ok(batch) = rx.try_recv_batch(4) {
+                        std::hint::black_box(batch.iter().fold(0u64, |a, v| a.wrapping_add(*v)));
+                    }
+                }
                 _ => drop(tx.try_reserve().map(|s| s.commit())),
             });
         } else if words {
@@ -212,7 +226,7 @@ fn scribble_rounds<P: Pattern>(seed: u64) {
         }
         let h = seg.header;
         let ring_start = h.cursors_off;
-        let ring_end = h.descs_off + Ring::desc_bytes(h.descs as usize, Layout::Spread) as u64;
+        let ring_end = h.descs_off + Ring::desc_bytes(h.descs as usize, h.layout()) as u64;
         let arena = (4096 + std::mem::offset_of!(segment::Control, arena)) as u64;
         // The control block up to the peers' slots: handle counts, wake
         // words, the corruption flag and the counters. (A scribbled peer
