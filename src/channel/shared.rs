@@ -149,13 +149,13 @@ impl Geometry {
     }
 
     /// How a ring of these records built with `cfg` lays out its
-    /// descriptors. Packed, so that the ring gets hot slots (see
-    /// `Shared::with`), for the latency-first channels: busy-spinning
+    /// descriptors. Packed, which gives the ring hot slots (see `ring`'s
+    /// "Hot slots"), for the latency-first channels: busy-spinning
     /// (no commit or release looks for sleepers, so no fence waits for a
     /// line), one producer and one consumer that takes without CAS,
     /// fixed-size records. Measured on the project machine, the packed
     /// layout takes a spinning round trip from 1.5× to about 1.2× two
-    /// bare atomics, and costs async send/recv about a sixth: a
+    /// bare atomics, and costs async send/recv about a quarter: a
     /// consumer's release then stores into a line the producer is
     /// writing, and the next locked instruction (the `Msg`'s reference
     /// count) waits for it.
@@ -346,10 +346,6 @@ impl Shared {
         };
         let fixed = matches!(layout, RecordLayout::Fixed { .. });
         let tally = Tally::of(fixed, cfg.multi_producer, cfg.multi_consumer, cfg.take_multi);
-        // Hot slots where one producer and one consumer that takes without
-        // CAS share fixed-size records (see `ring`'s "Hot slots"; the ring
-        // refuses them unless it is packed, see `Geometry::ring_layout`).
-        let ring = ring.with_hot_slots(fixed && !cfg.multi_producer && !cfg.take_multi);
         let (rx_event, tx_event) = (Event::new(), Event::new());
         // An `Event` allocates its list on first use, which would be the
         // first park or wake-up, in the middle of traffic: allocate it now,

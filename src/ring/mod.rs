@@ -248,7 +248,7 @@ pub(crate) enum Layout {
     /// waits for that line. Measured on the project machine:
     /// - busy-spinning threads: throughput unchanged;
     /// - async send/recv (a `Msg`'s reference count is such an
-    ///   instruction): about a sixth slower;
+    ///   instruction): about a quarter slower (16–17 → 11–13 M msg/s);
     /// - between processes with sleepers, where every commit's wake-up
     ///   check is a full fence: 64-byte `ipc://` throughput halved (a
     ///   busy-spinning `ipc://` channel checks for no sleeper, and is
@@ -380,8 +380,10 @@ pub(crate) struct Ring {
     mask: u64,
     /// The fences of the wake-up handshake.
     barrier: Barrier,
-    /// Whether payload slots start new epochs (see "Hot slots"): one
-    /// producer and one consumer that takes without CAS, fixed-size records.
+    /// Whether payload slots start new epochs (see "Hot slots"): exactly
+    /// the packed rings, which only one producer and one consumer that
+    /// takes without CAS share, for fixed-size records (the channel's
+    /// builder, and between processes the header's checks, see to it).
     hot: bool,
     /// The only consumer's state, in this process: on its own line, away
     /// from the fields every send reads.
@@ -477,7 +479,7 @@ impl Ring {
             cap,
             mask,
             barrier,
-            hot: false,
+            hot: layout == Layout::Packed,
             consumer: CachePadded::default(),
             producer: CachePadded::default(),
         }
@@ -491,15 +493,6 @@ impl Ring {
             // call).
             self.seq_at(i as usize).store(free_word(i), Ordering::Relaxed);
         }
-    }
-
-    /// Turns hot slots on where `hot` and the ring is packed (see "Hot
-    /// slots"): only for a fixed-size ring with one producer and one
-    /// consumer that takes without CAS, before either uses it (between
-    /// processes, the header's checks guarantee both).
-    pub(crate) fn with_hot_slots(mut self, hot: bool) -> Self {
-        self.hot = hot && self.layout == Layout::Packed;
-        self
     }
 
     /// A ring whose cursors and `cap >= 1` descriptors live in memory that
@@ -785,10 +778,17 @@ impl Ring {
     /// [`must_notify_consumers`](Self::must_notify_consumers) after the last.
     #[inline(always)]
     pub(crate) fn commit(&self, pos: u64, abort: bool, parks: bool) -> bool {
-        let word = committed_word(pos) | self.restart_flag(pos) | if abort { ABORT } else { 0 };
-        // SYNC POINT (commit → take): Release publishes the record written
-        // since the claim; pairs with the Acquire load in `try_take`.
-        self.seq(pos).store(word, Ordering::Release);
+        self.store_committed(pos, self.restart_flag(pos) | if abort { ABORT } else { 0 }, parks)
+    }
+
+    /// Stores `pos`'s word committed, with `flags`; then, with `parks`,
+    /// whether a consumer may sleep and must be notified.
+    #[inline(always)]
+    fn store_committed(&self, pos: u64, flags: u64, parks: bool) -> bool {
+        // SYNC POINT (commit → take): Release publishes the record (or, for
+        // a run's first word, every record of the run) written since the
+        // claim; pairs with the consumer's Acquire of this word.
+        self.seq(pos).store(committed_word(pos) | flags, Ordering::Release);
         parks && self.must_notify_consumers()
     }
 
@@ -809,10 +809,7 @@ impl Ring {
         if n > 1 {
             // Relaxed: published by the Release store below.
             self.field(start, Field::Len).store(n, Ordering::Relaxed);
-            // SYNC POINT (commit → take): Release publishes every record of
-            // the run; pairs with the consumer's Acquire of this word.
-            self.seq(start)
-                .store(committed_word(start) | RUN | self.restart_flag(start), Ordering::Release);
+            self.store_committed(start, RUN | self.restart_flag(start), false);
         }
     }
 
@@ -1224,13 +1221,8 @@ impl Ring {
         // Relaxed: written by the dead producer before it died.
         let restart =
             self.layout == Layout::Packed && self.cursors.epoch.load(Ordering::Relaxed) == pos;
-        // SYNC POINT (commit → take): Release, as in `commit`.
-        self.seq(pos).store(
-            committed_word(pos) | ABORT | if restart { RESTART } else { 0 },
-            Ordering::Release,
-        );
         // The caller wakes everyone once it is done.
-        let _ = self.must_notify_consumers();
+        let _ = self.store_committed(pos, ABORT | if restart { RESTART } else { 0 }, true);
     }
 
     /// For a dead sole producer: commits as aborted every position from

@@ -310,7 +310,7 @@ fn a_dead_sole_consumers_takes_inside_a_run_are_released() {
 /// one by one and in runs.
 #[test]
 fn hot_slots_restart_only_when_everything_is_released() {
-    let ring = Ring::with_layout(4, Layout::Packed).unwrap().with_hot_slots(true);
+    let ring = Ring::with_layout(4, Layout::Packed).unwrap();
     let send = |n: u64| {
         let (start, got) = ring.claim_run(n);
         assert_eq!(got, n);
@@ -345,7 +345,7 @@ fn hot_slots_restart_only_when_everything_is_released() {
     }
     // Hot slots need the packed layout; without them positions map as
     // they are.
-    let cold = Ring::new(4).unwrap().with_hot_slots(true);
+    let cold = Ring::new(4).unwrap();
     assert!(!cold.hot_slots());
     for p in 0..6 {
         let Claim::Claimed(pos) = cold.try_claim(false) else { panic!("full") };
@@ -364,7 +364,7 @@ fn hot_slots_restart_only_when_everything_is_released() {
 /// where the producer wrote it.
 #[test]
 fn a_voided_claim_that_started_an_epoch_says_so() {
-    let mut ring = Ring::with_layout(4, Layout::Packed).unwrap().with_hot_slots(true);
+    let mut ring = Ring::with_layout(4, Layout::Packed).unwrap();
     let Claim::Claimed(0) = ring.try_claim(false) else { panic!("setup") };
     ring.commit(0, false, true);
     assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });

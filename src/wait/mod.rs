@@ -100,7 +100,7 @@ pub enum WaitStrategy {
     /// cache. On the project machine that takes a spinning round trip from
     /// about 1.5× to about 1.2× two bare atomics and leaves two-thread
     /// throughput as it was; it would cost async one-at-a-time throughput
-    /// about a sixth, which is why other strategies keep the default
+    /// about a quarter, which is why other strategies keep the default
     /// layout.
     BusySpin,
     /// Spin for `spin`, then call `yield_now` between polls; never sleeps.

@@ -32,8 +32,7 @@ impl Chan {
     fn with(cap: usize, hot: bool) -> Arc<Self> {
         Arc::new(Self {
             ring: Ring::with_layout(cap, if hot { Layout::Packed } else { Layout::Spread })
-                .unwrap()
-                .with_hot_slots(hot),
+                .unwrap(),
             cells: (0..cap).map(|_| UnsafeCell::new(0)).collect(),
         })
     }
