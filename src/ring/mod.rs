@@ -209,6 +209,11 @@ pub(crate) struct DescLine([AtomicU64; WORDS_PER_LINE]);
 
 const WORDS_PER_LINE: usize = 8;
 
+/// A descriptor's index, below the ring's `cap`: only [`Ring::desc`] makes
+/// one, so its words lie inside the ring's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Desc(usize);
+
 /// Most positions the only producer looks at per claim to find that every
 /// earlier record is released (see "Hot slots").
 const HOT_WALK: u32 = 16;
@@ -491,7 +496,7 @@ impl Ring {
             // Relaxed: the ring is published to other threads (or
             // processes) by whatever hands it over (an `Arc`, a system
             // call).
-            self.seq_at(i as usize).store(free_word(i), Ordering::Relaxed);
+            self.seq(i).store(free_word(i), Ordering::Relaxed);
         }
     }
 
@@ -541,34 +546,57 @@ impl Ring {
         (if self.mask != 0 { pos & self.mask } else { pos % self.cap }) as usize
     }
 
-    /// Word `w` of the descriptor lines.
+    /// The descriptor of `pos`.
     #[inline(always)]
-    fn word(&self, w: usize) -> &AtomicU64 {
-        &self.lines[w / WORDS_PER_LINE].0[w % WORDS_PER_LINE]
+    fn desc(&self, pos: u64) -> Desc {
+        Desc(self.index(pos))
+    }
+
+    /// Word `w` of the descriptor lines, unchecked: the hot paths read a
+    /// few of these per message, and a bounds check each was a tenth of a
+    /// send and receive's instructions.
+    ///
+    /// # Safety
+    ///
+    /// `w` is a word of a descriptor below `cap` in this ring's layout
+    /// (as `seq_at` and `field_at` compute it from a [`Desc`]).
+    #[inline(always)]
+    unsafe fn word(&self, w: usize) -> &AtomicU64 {
+        debug_assert!(w / WORDS_PER_LINE < self.lines.len());
+        // SAFETY: the words of descriptors below `cap` lie inside the
+        // lines: `Layout::lines` counts them, and `Ring::with` places them
+        // (packed: `cap` sequence words in the first `seq_lines`, then
+        // four words per descriptor; spread: one line per descriptor).
+        let line = unsafe { self.lines.get_unchecked(w / WORDS_PER_LINE) };
+        // SAFETY: below `WORDS_PER_LINE`.
+        unsafe { line.0.get_unchecked(w % WORDS_PER_LINE) }
     }
 
     /// The sequence word of `pos`.
     #[inline(always)]
     fn seq(&self, pos: u64) -> &AtomicU64 {
-        self.seq_at(self.index(pos))
+        self.seq_at(self.desc(pos))
     }
 
-    /// Sequence word of descriptor `i` (`< cap`).
+    /// Sequence word of descriptor `d`.
     #[inline(always)]
-    fn seq_at(&self, i: usize) -> &AtomicU64 {
-        self.word(i << self.seq_shift)
+    fn seq_at(&self, d: Desc) -> &AtomicU64 {
+        // SAFETY: `d` is below `cap`, and so is its sequence word's
+        // descriptor.
+        unsafe { self.word(d.0 << self.seq_shift) }
     }
 
     /// Word `field` of the descriptor of `pos`.
     #[inline(always)]
     fn field(&self, pos: u64, field: Field) -> &AtomicU64 {
-        self.field_at(self.index(pos), field)
+        self.field_at(self.desc(pos), field)
     }
 
-    /// Word `field` of descriptor `i` (`< cap`).
+    /// Word `field` of descriptor `d`.
     #[inline(always)]
-    fn field_at(&self, i: usize, field: Field) -> &AtomicU64 {
-        self.word(self.rest_base + (i << self.rest_shift) + field as usize)
+    fn field_at(&self, d: Desc, field: Field) -> &AtomicU64 {
+        // SAFETY: `d` is below `cap`, and a field is one of its words.
+        unsafe { self.word(self.rest_base + (d.0 << self.rest_shift) + field as usize) }
     }
 
     /// Payload slot of `pos`, claimed by the only producer (or by any
@@ -607,8 +635,17 @@ impl Ring {
     /// line the claim just read.
     #[inline(always)]
     fn claimed_hot(&self, pos: u64) {
-        if self.is_released(pos.wrapping_sub(1)) {
-            self.restart_if_drained(pos);
+        let prev = pos.wrapping_sub(1);
+        if self.is_released(prev) {
+            // Relaxed: the producer's own state.
+            if self.producer.oldest.load(Ordering::Relaxed) == prev {
+                // Nothing below `prev` was outstanding, and `prev` is
+                // released: a ring drained between two messages (a
+                // request and its reply) starts over without the walk.
+                self.restart(pos);
+            } else {
+                self.restart_if_drained(pos);
+            }
         }
     }
 
@@ -633,12 +670,24 @@ impl Ring {
             oldest = next(oldest);
             budget -= 1;
         }
-        p.oldest.store(oldest, Ordering::Relaxed);
         if oldest == pos {
-            p.epoch.store(pos, Ordering::Relaxed);
-            // Relaxed: read by a reaper after this process died.
-            self.cursors.epoch.store(pos, Ordering::Relaxed);
+            self.restart(pos);
+        } else {
+            p.oldest.store(oldest, Ordering::Relaxed);
         }
+    }
+
+    /// The only producer starts an epoch of payload slots at `pos`, every
+    /// position below it released.
+    #[inline(always)]
+    fn restart(&self, pos: u64) {
+        let p = &self.producer;
+        // Relaxed: the producer's own state.
+        p.oldest.store(pos, Ordering::Relaxed);
+        // Relaxed: as above.
+        p.epoch.store(pos, Ordering::Relaxed);
+        // Relaxed: read by a reaper after this process died.
+        self.cursors.epoch.store(pos, Ordering::Relaxed);
     }
 
     /// The flags of a commit of `pos` by the producer: [`RESTART`] where
@@ -1194,15 +1243,16 @@ impl Ring {
                 }
             }
         }
-        for i in 0..self.cap as usize {
+        for i in 0..self.cap {
+            let d = self.desc(i);
             // Relaxed: see `set_owner`.
-            let owner = self.field_at(i, Field::Owner).load(Ordering::Relaxed);
+            let owner = self.field_at(d, Field::Owner).load(Ordering::Relaxed);
             let pos = owner >> 8;
-            if slot == 0 || owner & 0x7f != slot as u64 & 0x7f || self.index(pos) != i {
+            if slot == 0 || owner & 0x7f != slot as u64 & 0x7f || self.desc(pos) != d {
                 continue;
             }
             // SYNC POINT (commit/release → reap): Acquire, as in `try_take`.
-            let t = tag(self.seq_at(i).load(Ordering::Acquire));
+            let t = tag(self.seq_at(d).load(Ordering::Acquire));
             if owner & OWNER_CLAIM != 0 && t == free_tag(pos) && pos < tail {
                 self.commit(pos, true, true);
                 voided += 1;
