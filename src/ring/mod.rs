@@ -543,7 +543,18 @@ impl Ring {
     /// Index of the descriptor used by `pos`.
     #[inline(always)]
     pub(crate) fn index(&self, pos: u64) -> usize {
-        (if self.mask != 0 { pos & self.mask } else { pos % self.cap }) as usize
+        if self.mask == 0 {
+            return self.index_by_division(pos);
+        }
+        (pos & self.mask) as usize
+    }
+
+    /// [`index`](Self::index) for a capacity that is not a power of two:
+    /// out of line, so that the masked path falls through.
+    #[cold]
+    #[inline(never)]
+    fn index_by_division(&self, pos: u64) -> usize {
+        (pos % self.cap) as usize
     }
 
     /// The descriptor of `pos`.
@@ -563,13 +574,23 @@ impl Ring {
     #[inline(always)]
     unsafe fn word(&self, w: usize) -> &AtomicU64 {
         debug_assert!(w / WORDS_PER_LINE < self.lines.len());
+        if size_of::<DescLine>() != size_of::<[AtomicU64; WORDS_PER_LINE]>() {
+            // Padded lines (loom's atomics): word by word.
+            // SAFETY: as below.
+            let line = unsafe { self.lines.get_unchecked(w / WORDS_PER_LINE) };
+            // SAFETY: below `WORDS_PER_LINE`.
+            return unsafe { line.0.get_unchecked(w % WORDS_PER_LINE) };
+        }
+        // The lines are one array of words (no padding): one addition.
+        let words = self.lines.as_ptr().cast::<AtomicU64>();
         // SAFETY: the words of descriptors below `cap` lie inside the
         // lines: `Layout::lines` counts them, and `Ring::with` places them
         // (packed: `cap` sequence words in the first `seq_lines`, then
         // four words per descriptor; spread: one line per descriptor).
-        let line = unsafe { self.lines.get_unchecked(w / WORDS_PER_LINE) };
-        // SAFETY: below `WORDS_PER_LINE`.
-        unsafe { line.0.get_unchecked(w % WORDS_PER_LINE) }
+        let word = unsafe { words.add(w) };
+        // SAFETY: in bounds (above), aligned, and initialised: an atomic,
+        // only ever accessed through shared references.
+        unsafe { &*word }
     }
 
     /// The sequence word of `pos`.
