@@ -187,11 +187,16 @@ pub(crate) fn child(args: &[String]) -> bool {
         }
         "psyne-echo" => {
             let (name, wait, n) = (next(), strategy(&next()), next().parse::<usize>().unwrap());
+            let by_ref = next() == "ref";
             let mut rx = bind::<M>(&format!("ipc://{name}-ping"), wait, None);
             let mut tx = connect::<M>(&format!("ipc://{name}-pong"), wait);
             for _ in 0..n {
-                let m = rx.recv_blocking().expect("ping");
-                tx.send_blocking(*m).unwrap();
+                let m = if by_ref {
+                    *rx.recv_ref_blocking().expect("ping")
+                } else {
+                    *rx.recv_blocking().expect("ping")
+                };
+                tx.send_blocking(m).unwrap();
             }
         }
         "psyne-echo-async" => {
@@ -413,10 +418,11 @@ pub(crate) fn section(cfg: &Cfg) {
     let mut parked = Vec::new();
     for _ in 0..cfg.runs {
         spin.push(("raw shared-memory spin floor", floor_ping(n)));
-        spin.push(("psyne ipc busy-spin", psyne_ping(n, "spin")));
+        spin.push(("psyne ipc busy-spin", psyne_ping(n, "spin", false)));
+        spin.push(("psyne ipc busy-spin (recv_ref)", psyne_ping(n, "spin", true)));
         spin.push(("iceoryx2 pub-sub (polled)", iceoryx2_ping(n)));
         parked.push(("psyne ipc async (tokio, parked)", psyne_ping_async(n, "park")));
-        parked.push(("psyne ipc blocking (futex, parked)", psyne_ping(n, "park")));
+        parked.push(("psyne ipc blocking (futex, parked)", psyne_ping(n, "park", false)));
         parked.push(("psyne ipc async (default spin-then-park)", psyne_ping_async(n, "default")));
         parked.push(("tokio UnixStream", tokio_uds_ping(n)));
         parked.push(("std UnixStream", uds_ping(n)));
@@ -429,7 +435,9 @@ pub(crate) fn section(cfg: &Cfg) {
         "raw shared-memory spin floor",
     );
     let floor = lookup_p50(&spin, "raw shared-memory spin floor");
-    let ours = lookup_p50(&spin, "psyne ipc busy-spin");
+    // As in-process: the better of the owned and the borrowed receive.
+    let ours = lookup_p50(&spin, "psyne ipc busy-spin")
+        .min(lookup_p50(&spin, "psyne ipc busy-spin (recv_ref)"));
     verdict("psyne ipc spin RTT vs raw floor", ours / floor, "target ≤ 1.3×", ours / floor <= 1.3);
     latency_table("ipc ping-pong round trip, parked (64 B, µs)", &parked, "tokio UnixStream");
     let tokio_uds = lookup_p50(&parked, "tokio UnixStream");
@@ -566,14 +574,21 @@ fn floor_ping(n: usize) -> (f64, f64) {
     r
 }
 
-fn psyne_ping(n: usize, wait: &str) -> (f64, f64) {
+/// Blocking round trips; `by_ref`: both sides receive borrowed `MsgRef`s
+/// (no reference count per message) instead of `Msg`s.
+fn psyne_ping(n: usize, wait: &str, by_ref: bool) -> (f64, f64) {
     let name = tag("ping");
     let mut rx = bind::<M>(&format!("ipc://{name}-pong"), strategy(wait), None);
-    let peer = Peer::start("psyne-echo", &format!("{name},{wait},{n}"));
+    let how = if by_ref { "ref" } else { "msg" };
+    let peer = Peer::start("psyne-echo", &format!("{name},{wait},{n},{how}"));
     let mut tx = connect::<M>(&format!("ipc://{name}-ping"), strategy(wait));
     let r = time_pings(n, |i| {
         tx.send_blocking([i; 8]).unwrap();
-        std::hint::black_box(rx.recv_blocking().unwrap());
+        if by_ref {
+            std::hint::black_box(*rx.recv_ref_blocking().unwrap());
+        } else {
+            std::hint::black_box(rx.recv_blocking().unwrap());
+        }
     });
     peer.finish();
     r
