@@ -333,7 +333,7 @@ impl Shared {
 
     fn with(
         layout: RecordLayout,
-        ring: Ring,
+        mut ring: Ring,
         region: Region,
         cfg: Config,
         senders: usize,
@@ -344,6 +344,7 @@ impl Shared {
             RecordLayout::Variable { arena } => arena,
             RecordLayout::Fixed { .. } => 0,
         };
+        ring.set_evicts(matches!(cfg.backpressure, Backpressure::OverwriteOldest));
         let fixed = matches!(layout, RecordLayout::Fixed { .. });
         let tally = Tally::of(fixed, cfg.multi_producer, cfg.multi_consumer, cfg.take_multi);
         let (rx_event, tx_event) = (Event::new(), Event::new());

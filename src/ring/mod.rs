@@ -83,10 +83,11 @@
 //! There are two bits, so that consumers parked on an empty ring are not
 //! woken by every release of a record they hold, nor producers by commits:
 //! a commit looks at [`CONSUMERS_WAIT`], a release at [`PRODUCERS_WAIT`].
-//! Consumers raise the first; producers raise both, since a producer can
-//! also be unblocked by a commit (the overwrite-oldest policy evicts a
-//! record only once it is committed). A bit left raised by a waiter that
-//! did not sleep after all costs one needless wake-up.
+//! Consumers raise the first, producers the second; a producer that evicts
+//! (overwrite-oldest) raises both, since it can also be unblocked by a
+//! commit (it evicts a record only once it is committed). A bit left
+//! raised by a waiter that did not sleep after all costs one needless
+//! wake-up.
 //!
 //! Raising is an RMW, not a store: a raise by another waiter that follows
 //! ours then continues our release sequence, so a notifier whose Acquire
@@ -106,6 +107,21 @@
 //! about to sleep has the kernel run a full barrier on every thread of the
 //! process (`membarrier(2)`). The fence of every commit becomes the cost of
 //! every sleep, which comes after a spin phase anyway.
+//!
+//! Producers that find a full ring together (several of them, parking while
+//! the consumer is descheduled) share one such barrier: once a producer's
+//! barrier has run with [`PRODUCERS_WAIT`] raised, it marks the wait
+//! [`PRODUCERS_FENCED`], and a producer whose raise finds both needs only
+//! its own RMW (Acquire, so it sees what the marking producer saw) before
+//! its last look. That look sees every release that read the bit lowered:
+//! such a release read the word before the bit was raised (the bit stayed
+//! raised since: the mark is lowered with it, and a generation count in
+//! the word keeps a producer from marking a wait that was lowered and
+//! raised again while its barrier ran), so the kernel's barrier on that
+//! thread came after the release's store, which it made visible before
+//! the marking producer's barrier returned. Only producers that wait for
+//! releases alone share it: one that evicts (overwrite-oldest) also waits
+//! for commits, and raises [`CONSUMERS_WAIT`] too.
 //!
 //! # Variable-size records
 //!
@@ -130,8 +146,17 @@ mod unit_tests;
 /// next commit.
 pub(crate) const CONSUMERS_WAIT: u64 = 0b01;
 /// Waiting bit (of the ring's waiting word): a producer may sleep until the
-/// next release (or commit).
+/// next release (or, one that evicts, commit).
 pub(crate) const PRODUCERS_WAIT: u64 = 0b10;
+/// Flag of the waiting word: since [`PRODUCERS_WAIT`] was last raised from
+/// lowered, a producer that raised it has had the waiting side's barrier
+/// run, so later producers that join the wait need not (see "Wake-ups").
+/// Lowered with the bit.
+const PRODUCERS_FENCED: u64 = 0b100;
+/// The waiting word counts, from this bit up, how often [`PRODUCERS_WAIT`]
+/// was lowered: a producer marks the wait [`PRODUCERS_FENCED`] only if it
+/// was not lowered (and raised again) while its barrier ran.
+const WAIT_GENERATION: u64 = 1 << 8;
 
 // Flags of a sequence word.
 /// Flag (committed state only): this descriptor heads a run of records
@@ -390,6 +415,9 @@ pub(crate) struct Ring {
     /// takes without CAS share, for fixed-size records (the channel's
     /// builder, and between processes the header's checks, see to it).
     hot: bool,
+    /// Whether this process's producers evict (overwrite-oldest), and so
+    /// also wait for commits (see "Wake-ups").
+    evicts: bool,
     /// The only consumer's state, in this process: on its own line, away
     /// from the fields every send reads.
     consumer: CachePadded<ConsumerLocal>,
@@ -485,6 +513,7 @@ impl Ring {
             mask,
             barrier,
             hot: layout == Layout::Packed,
+            evicts: false,
             consumer: CachePadded::default(),
             producer: CachePadded::default(),
         }
@@ -647,6 +676,12 @@ impl Ring {
     #[inline(always)]
     pub(crate) fn hot_slots(&self) -> bool {
         self.hot
+    }
+
+    /// Declares that this process's producers evict (overwrite-oldest):
+    /// waiting, they also wait for commits.
+    pub(crate) fn set_evicts(&mut self, evicts: bool) {
+        self.evicts = evicts;
     }
 
     /// The only producer, having claimed `pos`: starts a new epoch of
@@ -948,11 +983,37 @@ impl Ring {
         let waiting = &self.cursors.waiting;
         // Relaxed: the barrier orders the load; the word's line stays shared
         // in both caches while nobody waits, so this costs no miss.
-        // Acquire on the RMW: the waiters' announcements (sleeper counts,
-        // registrations) made before they raised the bit are visible to the
-        // wake-up that follows.
-        waiting.load(Ordering::Relaxed) & bit != 0
-            && waiting.fetch_and(!bit, Ordering::Acquire) & bit != 0
+        if waiting.load(Ordering::Relaxed) & bit == 0 {
+            return false;
+        }
+        if bit == CONSUMERS_WAIT {
+            // Acquire on the RMW: the waiters' announcements (sleeper
+            // counts, registrations) made before they raised the bit are
+            // visible to the wake-up that follows.
+            return waiting.fetch_and(!bit, Ordering::Acquire) & bit != 0;
+        }
+        self.lower_producers_wait()
+    }
+
+    /// Lowers [`PRODUCERS_WAIT`] with its mark, in a new generation (see
+    /// "Wake-ups"): whether it was raised.
+    #[cold]
+    #[inline(never)]
+    fn lower_producers_wait(&self) -> bool {
+        let waiting = &self.cursors.waiting;
+        // Relaxed load: the CAS decides. Acquire on the CAS, as on the
+        // consumers' RMW above.
+        let mut word = waiting.load(Ordering::Relaxed);
+        while word & PRODUCERS_WAIT != 0 {
+            let lowered =
+                (word & !(PRODUCERS_WAIT | PRODUCERS_FENCED)).wrapping_add(WAIT_GENERATION);
+            match waiting.compare_exchange_weak(word, lowered, Ordering::Acquire, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => word = now,
+            }
+        }
+        false
     }
 
     /// Consumer: takes the next committed record.
@@ -1132,21 +1193,61 @@ impl Ring {
     /// sleep), so a state change after a `Parked` answer is guaranteed to
     /// notify it.
     fn register(&self, pos: u64, bits: u64, blocked: impl Fn(u64) -> bool) -> Register {
+        let waiting = &self.cursors.waiting;
         // SYNC POINT (wait → change): raise, fence, load; pairs with the
         // fence in `must_notify`. Release: what the waiter did before
         // (announcing itself as a futex sleeper, registering its eventfd)
         // is visible to a notifier whose Acquire RMW lowers the bit. An
-        // RMW, not a store: see "Wake-ups".
-        self.cursors.waiting.fetch_or(bits, Ordering::Release);
-        let fenced = self.barrier.heavy();
+        // RMW, not a store: see "Wake-ups". Acquire: a producer that joins
+        // a wait marked fenced sees what the marking producer saw.
+        let before = waiting.fetch_or(bits, Ordering::AcqRel);
+        // Producers that wait for releases alone share the barrier of an
+        // asymmetric pair (see "Wake-ups"); elsewhere a barrier is a fence.
+        let shares = bits == PRODUCERS_WAIT && self.barrier.shared_by_waiters();
+        let joined = shares
+            && before & (PRODUCERS_WAIT | PRODUCERS_FENCED) == PRODUCERS_WAIT | PRODUCERS_FENCED;
+        // A joining producer's last look happens after the marking
+        // producer's (its Acquire read the mark), which the barrier
+        // covered: no barrier of its own.
+        let fenced = joined || self.barrier.heavy();
         // Relaxed: only the state is read; a caller told `Changed` retries
         // with an Acquire load.
-        if !blocked(self.seq(pos).load(Ordering::Relaxed)) {
+        let changed = !blocked(self.seq(pos).load(Ordering::Relaxed));
+        if shares && fenced && !joined {
+            self.mark_fenced(before);
+        }
+        if changed {
             Register::Changed
         } else if fenced {
             Register::Parked
         } else {
             Register::Unfenced
+        }
+    }
+
+    /// A producer whose barrier ran (and whose last look followed it)
+    /// marks the wait it raised, `before` its raise, [`PRODUCERS_FENCED`],
+    /// unless the bit was lowered since.
+    #[cold]
+    fn mark_fenced(&self, before: u64) {
+        let waiting = &self.cursors.waiting;
+        let generation = before / WAIT_GENERATION;
+        // Relaxed: the CAS decides.
+        let mut word = waiting.load(Ordering::Relaxed);
+        while word / WAIT_GENERATION == generation
+            && word & (PRODUCERS_WAIT | PRODUCERS_FENCED) == PRODUCERS_WAIT
+        {
+            // Release: a producer whose raise reads the mark (Acquire)
+            // sees this one's barrier and last look done.
+            match waiting.compare_exchange_weak(
+                word,
+                word | PRODUCERS_FENCED,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(now) => word = now,
+            }
         }
     }
 
@@ -1157,14 +1258,19 @@ impl Ring {
 
     /// Producer side: parks on `pos` while the previous lap still holds it.
     pub(crate) fn register_producer(&self, pos: u64) -> Register {
-        self.register(pos, CONSUMERS_WAIT | PRODUCERS_WAIT, |w| tag(w) < free_tag(pos))
+        self.register(pos, self.producers_wait(), |w| tag(w) < free_tag(pos))
+    }
+
+    /// The bits a producer raises: see "Wake-ups".
+    fn producers_wait(&self) -> u64 {
+        if self.evicts { CONSUMERS_WAIT | PRODUCERS_WAIT } else { PRODUCERS_WAIT }
     }
 
     /// Producer side of a variable-size ring: parks on the oldest record
     /// until it is released (its descriptor becomes free for `pos + cap`).
     pub(crate) fn register_reclaim(&self, pos: u64) -> Register {
         let next = free_tag(pos.wrapping_add(self.cap));
-        self.register(pos, CONSUMERS_WAIT | PRODUCERS_WAIT, move |w| tag(w) < next)
+        self.register(pos, self.producers_wait(), move |w| tag(w) < next)
     }
 
     /// Whether the record at `pos` has been released (its descriptor is free

@@ -1,6 +1,10 @@
 //! Deterministic tests of ring internals that need a specific interleaving.
 
-use super::{Alloc, Arena, Claim, Layout, Register, Ring, Sole, Take, round_up};
+use super::{
+    Alloc, Arena, CONSUMERS_WAIT, Claim, Layout, PRODUCERS_FENCED, PRODUCERS_WAIT, Register, Ring,
+    Sole, Take, WAIT_GENERATION, round_up,
+};
+use crate::sync::{Barrier, Ordering};
 
 /// A consumer releasing the oldest record between the arena's `reclaim` and
 /// its claim must not let the claim overwrite that record's extent before it
@@ -97,7 +101,7 @@ fn notifications_only_for_the_side_that_waits() {
 /// same (a needless notification at worst).
 #[test]
 fn a_refused_barrier_says_unfenced() {
-    let ring = Ring::with_barrier(2, crate::sync::Barrier::Refused);
+    let ring = Ring::with_barrier(2, Barrier::Refused);
     assert_eq!(ring.register_consumer(0), Register::Unfenced);
     // The last look still comes first: a state that changed is `Changed`.
     let Claim::Full(full) = ({
@@ -112,7 +116,7 @@ fn a_refused_barrier_says_unfenced() {
     };
     assert_eq!(ring.register_consumer(0), Register::Changed);
     assert_eq!(ring.register_producer(full), Register::Unfenced);
-    let ring = Ring::with_barrier(2, crate::sync::Barrier::Refused);
+    let ring = Ring::with_barrier(2, Barrier::Refused);
     assert_eq!(ring.register_consumer(0), Register::Unfenced);
     let Claim::Claimed(pos) = ring.try_claim(false) else { panic!("claim") };
     assert!(ring.commit(pos, false, true), "the raised bit still asks for a notification");
@@ -384,4 +388,75 @@ fn a_voided_claim_that_started_an_epoch_says_so() {
     ring.release(1, true);
     assert_eq!(ring.try_take(false), Take::Taken { pos: 2, aborted: false });
     assert_eq!(ring.consumer_slot(2), written, "the consumer follows the voided epoch");
+}
+
+/// A full ring whose records are all taken (held), and the position a
+/// producer waits on.
+fn full_and_held(ring: &Ring) -> u64 {
+    loop {
+        match ring.try_claim(true) {
+            Claim::Claimed(pos) => {
+                ring.commit(pos, false, true);
+                assert_eq!(ring.try_take(false), Take::Taken { pos, aborted: false });
+            }
+            Claim::Full(pos) => return pos,
+            Claim::Corrupt => panic!("corrupt"),
+        }
+    }
+}
+
+/// Producers wait for releases only, unless they evict (overwrite-oldest):
+/// a commit then concerns them too.
+#[test]
+fn only_evicting_producers_wait_for_commits() {
+    for evicts in [false, true] {
+        let mut ring = Ring::new(2).unwrap();
+        ring.set_evicts(evicts);
+        let full = full_and_held(&ring);
+        assert_ne!(ring.register_producer(full), Register::Changed);
+        assert_eq!(ring.must_notify_consumers(), evicts, "evicts: {evicts}");
+        assert!(ring.must_notify_producers());
+    }
+}
+
+/// In one process, producers that park on a full ring together share one
+/// barrier: the first marks the wait fenced, the next joins it; a release
+/// lowers the bit and the mark and starts a new generation, and a mark
+/// made for a wait that was lowered (and raised again) while its barrier
+/// ran is not made.
+#[test]
+fn producers_share_a_fenced_wait_of_one_generation() {
+    let ring = Ring::with_barrier(2, Barrier::for_process());
+    if !ring.barrier.shared_by_waiters() {
+        // No `membarrier(2)` here: every waiter fences on its own.
+        return;
+    }
+    let word = || ring.cursors.waiting.load(Ordering::Relaxed);
+    let full = full_and_held(&ring);
+    assert_eq!(ring.register_producer(full), Register::Parked);
+    assert_eq!(word(), PRODUCERS_WAIT | PRODUCERS_FENCED, "the first producer marks its wait");
+    assert_eq!(ring.register_producer(full), Register::Parked, "the next one joins it");
+    assert!(ring.release(full - 2, true), "the release wakes them");
+    assert_eq!(word(), WAIT_GENERATION, "lowered, with the mark, in a new generation");
+    assert!(!ring.release(full - 1, true), "once");
+
+    // A producer raises the bit (generation 1) and its barrier runs; a
+    // release lowers it meanwhile (generation 2) and another producer
+    // raises it again: the first one's mark would vouch for a barrier that
+    // ran before the second's raise, so it is not made.
+    let full = full_and_held(&ring);
+    let before = ring.cursors.waiting.fetch_or(PRODUCERS_WAIT, Ordering::AcqRel);
+    assert!(ring.must_notify_producers());
+    ring.cursors.waiting.fetch_or(PRODUCERS_WAIT, Ordering::AcqRel);
+    ring.mark_fenced(before);
+    assert_eq!(word(), (2 * WAIT_GENERATION) | PRODUCERS_WAIT, "no mark across generations");
+    // So the next producer runs its own barrier (and marks).
+    assert_eq!(ring.register_producer(full), Register::Parked);
+    assert_eq!(word(), (2 * WAIT_GENERATION) | PRODUCERS_WAIT | PRODUCERS_FENCED);
+    // A consumer's bit is lowered alone: the producers' wait and its mark
+    // stay, and so does the generation.
+    assert_eq!(ring.register_consumer(ring.tail()), Register::Parked);
+    assert!(ring.must_notify_consumers());
+    assert_eq!(word() & CONSUMERS_WAIT, 0);
+    assert_eq!(word(), (2 * WAIT_GENERATION) | PRODUCERS_WAIT | PRODUCERS_FENCED);
 }

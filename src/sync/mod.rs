@@ -124,6 +124,15 @@ impl Barrier {
         }
     }
 
+    /// Whether waiters may share the waiting side's barrier (see the
+    /// ring's "Wake-ups"): where it is the expensive half of the
+    /// asymmetric pair, in one process, whose waiting word no other
+    /// process writes; under loom too, which models it as a fence, so that
+    /// the models check the sharing.
+    pub(crate) fn shared_by_waiters(self) -> bool {
+        cfg!(loom) || matches!(self, Self::Process)
+    }
+
     /// The waiting side's fence, between raising its bit and its last look.
     /// `false` if no barrier could be had (a seccomp filter installed after
     /// the channel was built, say): the caller must then not sleep on a

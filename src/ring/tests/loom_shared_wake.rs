@@ -167,3 +167,41 @@ fn consumers_sharing_the_waiting_flag_are_all_woken() {
         b.join().unwrap();
     });
 }
+
+/// Two producers park on a full two-slot ring: the second may join the
+/// first's fenced wait without a barrier of its own (see the ring's
+/// "Wake-ups"). The consumer releases both records; both producers claim.
+#[test]
+fn producers_sharing_a_fenced_wait_are_all_woken() {
+    loom::model(|| {
+        let ch = Arc::new(Chan { ring: Ring::new(2).unwrap(), futex: Futex::default() });
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            let Claim::Claimed(pos) = ch.ring.try_claim(true) else { panic!("ring full") };
+            ch.ring.commit(pos, false, true);
+            let Take::Taken { pos, .. } = ch.ring.try_take(false) else { panic!("no record") };
+            held.push(pos);
+        }
+        let producer = |ch: Arc<Chan>| {
+            move || {
+                ch.park_until(
+                    || match ch.ring.try_claim(true) {
+                        Claim::Claimed(_) => Ok(()),
+                        Claim::Full(pos) => Err(pos),
+                        Claim::Corrupt => panic!("an honest ring read as corrupt"),
+                    },
+                    |pos| ch.ring.register_producer(pos),
+                );
+            }
+        };
+        let a = thread::spawn(producer(ch.clone()));
+        let b = thread::spawn(producer(ch.clone()));
+        for pos in held {
+            if ch.ring.release(pos, true) {
+                ch.futex.wake();
+            }
+        }
+        a.join().unwrap();
+        b.join().unwrap();
+    });
+}
