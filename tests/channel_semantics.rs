@@ -607,3 +607,40 @@ fn busy_spin_spsc_records_stay_put_across_drains() {
     assert_eq!(tx.stats().aborted, 3);
     assert!(rx.try_recv().is_err());
 }
+
+/// An overwrite-oldest sender parked behind another sender's reservation
+/// (the record in its way is not committed, so it cannot be evicted yet)
+/// is woken by that commit, with no receiver doing anything: evicting
+/// senders wait for commits as well as releases (see the ring's
+/// "Wake-ups").
+#[test]
+fn an_evicting_sender_wakes_at_the_commit_in_its_way() {
+    let (mut tx, rx) = psyne::channel::<u64>()
+        .capacity(2)
+        .backpressure(Backpressure::OverwriteOldest)
+        .wait_strategy(WaitStrategy::SpinPark { spin: Duration::ZERO })
+        .mpsc()
+        .unwrap();
+    let mut other = tx.clone();
+    let mut slot = other.try_reserve().unwrap(); // position 0, not committed
+    tx.try_send(1).unwrap();
+    let (done_tx, done) = std::sync::mpsc::channel();
+    let sender = std::thread::spawn(move || {
+        let sent = tx.send_blocking(2); // waits for position 0
+        done_tx.send(()).unwrap();
+        sent.map(|()| tx.stats().dropped)
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    *slot = 0;
+    slot.commit();
+    // Bounded: on a lost wake-up, dropping the receiver closes the
+    // channel, which wakes the sender with an error.
+    let woke = done.recv_timeout(Duration::from_secs(10)).is_ok();
+    let mut rx = rx;
+    let got: Vec<u64> = std::iter::from_fn(|| rx.try_recv().ok().map(|m| *m)).collect();
+    drop(rx);
+    let sent = sender.join().unwrap();
+    assert!(woke, "the commit did not wake the evicting sender");
+    assert_eq!(sent, Ok(1), "it evicts the committed record");
+    assert_eq!(got, [1, 2]);
+}

@@ -111,17 +111,21 @@
 //! Producers that find a full ring together (several of them, parking while
 //! the consumer is descheduled) share one such barrier: once a producer's
 //! barrier has run with [`PRODUCERS_WAIT`] raised, it marks the wait
-//! [`PRODUCERS_FENCED`], and a producer whose raise finds both needs only
-//! its own RMW (Acquire, so it sees what the marking producer saw) before
-//! its last look. That look sees every release that read the bit lowered:
-//! such a release read the word before the bit was raised (the bit stayed
-//! raised since: the mark is lowered with it, and a generation count in
-//! the word keeps a producer from marking a wait that was lowered and
-//! raised again while its barrier ran), so the kernel's barrier on that
-//! thread came after the release's store, which it made visible before
-//! the marking producer's barrier returned. Only producers that wait for
-//! releases alone share it: one that evicts (overwrite-oldest) also waits
-//! for commits, and raises [`CONSUMERS_WAIT`] too.
+//! [`PRODUCERS_FENCED`] (a Release CAS, after the barrier returned), and a
+//! producer whose raise finds the bit and the mark raised runs no barrier
+//! of its own: its raise (Acquire) reads the mark, so its last look comes
+//! after the marking producer's barrier. That look sees every release
+//! that read the bit lowered: such a release read the word before the
+//! marking producer raised the bit (the bit stayed raised since: the mark
+//! is lowered with it, and a generation count in the word keeps a producer
+//! from marking a wait that was lowered and raised again while its barrier
+//! ran), so the kernel's barrier on the releasing thread came after that
+//! read and after the release's store before it, which it made visible
+//! before the marking producer's barrier returned. Only producers that
+//! wait for releases alone share barriers: one that evicts
+//! (overwrite-oldest) also waits for commits, and raises
+//! [`CONSUMERS_WAIT`] too. Between processes nobody shares (the word is
+//! written by other processes, and the barrier is a plain fence anyway).
 //!
 //! # Variable-size records
 //!
@@ -330,9 +334,10 @@ pub(crate) struct Cursors {
     /// (see "Hot slots"): written at the claim that starts it, read by
     /// reapers only.
     epoch: CachePadded<AtomicU64>,
-    /// [`CONSUMERS_WAIT`] and [`PRODUCERS_WAIT`]: see "Wake-ups". Read by
-    /// every commit and release, written only by waiters and by the
-    /// wake-ups they ask for.
+    /// [`CONSUMERS_WAIT`] and [`PRODUCERS_WAIT`], and, where producers
+    /// share barriers, [`PRODUCERS_FENCED`] and a generation count: see
+    /// "Wake-ups". Read by every commit and release, written only by
+    /// waiters and by the wake-ups they ask for.
     waiting: CachePadded<AtomicU64>,
 }
 
@@ -986,17 +991,18 @@ impl Ring {
         if waiting.load(Ordering::Relaxed) & bit == 0 {
             return false;
         }
-        if bit == CONSUMERS_WAIT {
+        if bit == CONSUMERS_WAIT || !self.barrier.shared_by_waiters() {
             // Acquire on the RMW: the waiters' announcements (sleeper
             // counts, registrations) made before they raised the bit are
-            // visible to the wake-up that follows.
+            // visible to the wake-up that follows. One RMW, whatever
+            // another process writes into the word.
             return waiting.fetch_and(!bit, Ordering::Acquire) & bit != 0;
         }
         self.lower_producers_wait()
     }
 
-    /// Lowers [`PRODUCERS_WAIT`] with its mark, in a new generation (see
-    /// "Wake-ups"): whether it was raised.
+    /// Lowers [`PRODUCERS_WAIT`] with its mark, in a new generation, where
+    /// producers share barriers (see "Wake-ups"): whether it was raised.
     #[cold]
     #[inline(never)]
     fn lower_producers_wait(&self) -> bool {
@@ -1206,9 +1212,10 @@ impl Ring {
         let shares = bits == PRODUCERS_WAIT && self.barrier.shared_by_waiters();
         let joined = shares
             && before & (PRODUCERS_WAIT | PRODUCERS_FENCED) == PRODUCERS_WAIT | PRODUCERS_FENCED;
-        // A joining producer's last look happens after the marking
-        // producer's (its Acquire read the mark), which the barrier
-        // covered: no barrier of its own.
+        // A joining producer's last look comes after the marking
+        // producer's barrier (its Acquire read the mark), and the bit was
+        // raised without a break since that producer raised it: no
+        // barrier of its own (see "Wake-ups").
         let fenced = joined || self.barrier.heavy();
         // Relaxed: only the state is read; a caller told `Changed` retries
         // with an Acquire load.
@@ -1225,9 +1232,9 @@ impl Ring {
         }
     }
 
-    /// A producer whose barrier ran (and whose last look followed it)
-    /// marks the wait it raised, `before` its raise, [`PRODUCERS_FENCED`],
-    /// unless the bit was lowered since.
+    /// A producer whose barrier ran marks the wait it raised
+    /// [`PRODUCERS_FENCED`], unless the bit was lowered since its raise
+    /// (`before` is the word its raise read: the generation to match).
     #[cold]
     fn mark_fenced(&self, before: u64) {
         let waiting = &self.cursors.waiting;

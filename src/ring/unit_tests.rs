@@ -420,22 +420,21 @@ fn only_evicting_producers_wait_for_commits() {
 }
 
 /// In one process, producers that park on a full ring together share one
-/// barrier: the first marks the wait fenced, the next joins it; a release
-/// lowers the bit and the mark and starts a new generation, and a mark
-/// made for a wait that was lowered (and raised again) while its barrier
-/// ran is not made.
+/// barrier: the first runs it and marks the wait fenced, the next joins it
+/// without one; a release lowers the bit and the mark and starts a new
+/// generation, and a mark made for a wait that was lowered (and raised
+/// again) while its barrier ran is not made.
 #[test]
 fn producers_share_a_fenced_wait_of_one_generation() {
-    let ring = Ring::with_barrier(2, Barrier::for_process());
-    if !ring.barrier.shared_by_waiters() {
-        // No `membarrier(2)` here: every waiter fences on its own.
-        return;
-    }
+    let ring = Ring::with_barrier(2, Barrier::Counted);
     let word = || ring.cursors.waiting.load(Ordering::Relaxed);
     let full = full_and_held(&ring);
+    let heavies = Barrier::heavies();
     assert_eq!(ring.register_producer(full), Register::Parked);
-    assert_eq!(word(), PRODUCERS_WAIT | PRODUCERS_FENCED, "the first producer marks its wait");
+    assert_eq!(Barrier::heavies(), heavies + 1, "the first producer runs the barrier");
+    assert_eq!(word(), PRODUCERS_WAIT | PRODUCERS_FENCED, "and marks its wait");
     assert_eq!(ring.register_producer(full), Register::Parked, "the next one joins it");
+    assert_eq!(Barrier::heavies(), heavies + 1, "without a barrier of its own");
     assert!(ring.release(full - 2, true), "the release wakes them");
     assert_eq!(word(), WAIT_GENERATION, "lowered, with the mark, in a new generation");
     assert!(!ring.release(full - 1, true), "once");
@@ -451,7 +450,9 @@ fn producers_share_a_fenced_wait_of_one_generation() {
     ring.mark_fenced(before);
     assert_eq!(word(), (2 * WAIT_GENERATION) | PRODUCERS_WAIT, "no mark across generations");
     // So the next producer runs its own barrier (and marks).
+    let heavies = Barrier::heavies();
     assert_eq!(ring.register_producer(full), Register::Parked);
+    assert_eq!(Barrier::heavies(), heavies + 1);
     assert_eq!(word(), (2 * WAIT_GENERATION) | PRODUCERS_WAIT | PRODUCERS_FENCED);
     // A consumer's bit is lowered alone: the producers' wait and its mark
     // stay, and so does the generation.
@@ -459,4 +460,18 @@ fn producers_share_a_fenced_wait_of_one_generation() {
     assert!(ring.must_notify_consumers());
     assert_eq!(word() & CONSUMERS_WAIT, 0);
     assert_eq!(word(), (2 * WAIT_GENERATION) | PRODUCERS_WAIT | PRODUCERS_FENCED);
+}
+
+/// Where waiters do not share barriers (between processes, whose waiting
+/// word other processes write too), every producer runs its own, nothing
+/// marks the word, and lowering the bit leaves the generation alone.
+#[test]
+fn unshared_barriers_are_neither_marked_nor_counted_in_generations() {
+    let ring = Ring::with_barrier(2, Barrier::Full);
+    let full = full_and_held(&ring);
+    assert_eq!(ring.register_producer(full), Register::Parked);
+    assert_eq!(ring.register_producer(full), Register::Parked);
+    assert_eq!(ring.cursors.waiting.load(Ordering::Relaxed), PRODUCERS_WAIT);
+    assert!(ring.release(full - 2, true));
+    assert_eq!(ring.cursors.waiting.load(Ordering::Relaxed), 0);
 }

@@ -98,6 +98,15 @@ pub(crate) enum Barrier {
     /// `membarrier(2)` would be under a seccomp filter installed late).
     #[cfg(test)]
     Refused,
+    /// Tests: full fences, shared by waiters as `Process`, each waiting
+    /// side's barrier counted (per thread, [`Barrier::heavies`]).
+    #[cfg(test)]
+    Counted,
+}
+
+#[cfg(test)]
+thread_local! {
+    static HEAVIES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 impl Barrier {
@@ -120,8 +129,15 @@ impl Barrier {
             Self::Full => fence(Ordering::SeqCst),
             Self::Process => std::sync::atomic::compiler_fence(Ordering::SeqCst),
             #[cfg(test)]
-            Self::Refused => fence(Ordering::SeqCst),
+            Self::Refused | Self::Counted => fence(Ordering::SeqCst),
         }
+    }
+
+    /// Tests: how many waiting-side barriers of [`Barrier::Counted`] rings
+    /// this thread has run.
+    #[cfg(test)]
+    pub(crate) fn heavies() -> u64 {
+        HEAVIES.with(std::cell::Cell::get)
     }
 
     /// Whether waiters may share the waiting side's barrier (see the
@@ -130,6 +146,10 @@ impl Barrier {
     /// process writes; under loom too, which models it as a fence, so that
     /// the models check the sharing.
     pub(crate) fn shared_by_waiters(self) -> bool {
+        #[cfg(test)]
+        if self == Self::Counted {
+            return true;
+        }
         cfg!(loom) || matches!(self, Self::Process)
     }
 
@@ -147,6 +167,11 @@ impl Barrier {
             Self::Process => false,
             #[cfg(test)]
             Self::Refused => false,
+            #[cfg(test)]
+            Self::Counted => {
+                HEAVIES.with(|n| n.set(n.get() + 1));
+                true
+            }
         }
     }
 }

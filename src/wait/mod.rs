@@ -115,8 +115,8 @@ pub enum WaitStrategy {
     /// has the kernel put a memory barrier on every running thread of the
     /// process (`membarrier(2)`, about 1 µs, an interrupt for each CPU
     /// that runs one of them), so that commits and releases need no fence
-    /// of their own. Producers that park on a full ring together share
-    /// one such barrier.
+    /// of their own. Producers that park on a full ring together (but
+    /// for overwrite-oldest ones) share one such barrier.
     SpinPark {
         /// How long blocking calls spin before sleeping. Async calls spin
         /// for at most 5 µs of it, then register their waker.

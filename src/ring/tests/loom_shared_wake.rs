@@ -171,6 +171,12 @@ fn consumers_sharing_the_waiting_flag_are_all_woken() {
 /// Two producers park on a full two-slot ring: the second may join the
 /// first's fenced wait without a barrier of its own (see the ring's
 /// "Wake-ups"). The consumer releases both records; both producers claim.
+///
+/// Not a protocol `ipc://` runs (its waiters share no barrier): under loom
+/// every ring shares them, with fences on both sides, so this model checks
+/// the mark and the generation with the futex model of this module; the
+/// in-process pair (`membarrier` against a compiler fence) rests on the
+/// argument in the ring's docs.
 #[test]
 fn producers_sharing_a_fenced_wait_are_all_woken() {
     loom::model(|| {
