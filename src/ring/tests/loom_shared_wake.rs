@@ -99,6 +99,18 @@ impl Chan {
             |pos| self.ring.register_consumer(pos),
         );
     }
+
+    /// A producer's wait for room (`multi`: one of several).
+    fn claim_waiting(&self, multi: bool) {
+        self.park_until(
+            || match self.ring.try_claim(multi) {
+                Claim::Claimed(_) => Ok(()),
+                Claim::Full(pos) => Err(pos),
+                Claim::Corrupt => panic!("an honest ring read as corrupt"),
+            },
+            |pos| self.ring.register_producer(pos),
+        );
+    }
 }
 
 /// A consumer in one "process" blocks on an empty one-slot ring; a
@@ -135,14 +147,7 @@ fn a_parked_producer_is_always_woken_across_processes() {
                 c.futex.wake();
             }
         });
-        ch.park_until(
-            || match ch.ring.try_claim(false) {
-                Claim::Claimed(_) => Ok(()),
-                Claim::Full(pos) => Err(pos),
-                Claim::Corrupt => panic!("an honest ring read as corrupt"),
-            },
-            |pos| ch.ring.register_producer(pos),
-        );
+        ch.claim_waiting(false);
         consumer.join().unwrap();
     });
 }
@@ -188,18 +193,7 @@ fn producers_sharing_a_fenced_wait_are_all_woken() {
             let Take::Taken { pos, .. } = ch.ring.try_take(false) else { panic!("no record") };
             held.push(pos);
         }
-        let producer = |ch: Arc<Chan>| {
-            move || {
-                ch.park_until(
-                    || match ch.ring.try_claim(true) {
-                        Claim::Claimed(_) => Ok(()),
-                        Claim::Full(pos) => Err(pos),
-                        Claim::Corrupt => panic!("an honest ring read as corrupt"),
-                    },
-                    |pos| ch.ring.register_producer(pos),
-                );
-            }
-        };
+        let producer = |ch: Arc<Chan>| move || ch.claim_waiting(true);
         let a = thread::spawn(producer(ch.clone()));
         let b = thread::spawn(producer(ch.clone()));
         for pos in held {
