@@ -85,7 +85,10 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ 
 /// before it, and so is seen by the waiter's last look. Measured on the
 /// project machine: the fence was a third of a default (spin-then-park)
 /// channel's blocking SPSC throughput; a `membarrier` call costs about
-/// 1 µs, after a spin phase of 5 µs (async) or 20 µs (blocking).
+/// 0.4 µs when no other CPU runs a thread of the process and 9–12 µs
+/// (median) when one does and must take the interrupt (up to milliseconds
+/// when the host has that virtual CPU descheduled), after a spin phase of
+/// 5 µs (async) or 20 µs (blocking).
 ///
 /// Only for rings whose every side lives in this process: the threads of
 /// another process are not reached (`ipc://` rings use `Full`).
