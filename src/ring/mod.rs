@@ -238,10 +238,46 @@ pub(crate) struct DescLine([AtomicU64; WORDS_PER_LINE]);
 
 const WORDS_PER_LINE: usize = 8;
 
-/// A descriptor's index, below the ring's `cap`: only [`Ring::desc`] makes
-/// one, so its words lie inside the ring's lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Desc(usize);
+use desc::Desc;
+
+/// [`Desc`] in a module of its own, so that nothing else can build one.
+mod desc {
+    /// A descriptor's index, below the ring's `cap` (so its words lie
+    /// inside the ring's lines): [`Desc::of`], which computes it, is the
+    /// only way to make one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(super) struct Desc(usize);
+
+    /// [`Ring::mask`](super::Ring)'s value for a capacity that is not a
+    /// power of two: then positions are divided.
+    pub(super) const DIVIDE: u64 = u64::MAX;
+
+    impl Desc {
+        /// The descriptor of `pos` in `ring` (whose `mask` is `cap - 1`
+        /// for a power of two, [`DIVIDE`] otherwise: see `Ring::with`).
+        #[inline(always)]
+        pub(super) fn of(ring: &super::Ring, pos: u64) -> Self {
+            if ring.mask == DIVIDE {
+                return Self(divided(pos, ring.cap));
+            }
+            Self((pos & ring.mask) as usize)
+        }
+
+        /// The index, below the ring's `cap`.
+        #[inline(always)]
+        pub(super) fn get(self) -> usize {
+            self.0
+        }
+    }
+
+    /// `pos % cap`, out of line, so that the masked path of [`Desc::of`]
+    /// falls through (a division costs far more than the call).
+    #[cold]
+    #[inline(never)]
+    fn divided(pos: u64, cap: u64) -> usize {
+        (pos % cap) as usize
+    }
+}
 
 /// Most positions the only producer looks at per claim to find that every
 /// earlier record is released (see "Hot slots").
@@ -411,7 +447,7 @@ pub(crate) struct Ring {
     rest_base: usize,
     rest_shift: u32,
     cap: u64,
-    /// `cap - 1` when `cap` is a power of two, else 0 (use `%`).
+    /// `cap - 1` when `cap` is a power of two, else [`desc::DIVIDE`].
     mask: u64,
     /// The fences of the wake-up handshake.
     barrier: Barrier,
@@ -506,7 +542,7 @@ impl Ring {
             Layout::Spread => (3, 1, 3),
         };
         let cap = cap as u64;
-        let mask = if cap.is_power_of_two() { cap - 1 } else { 0 };
+        let mask = if cap.is_power_of_two() { cap - 1 } else { desc::DIVIDE };
         Self {
             cursors,
             lines,
@@ -577,24 +613,13 @@ impl Ring {
     /// Index of the descriptor used by `pos`.
     #[inline(always)]
     pub(crate) fn index(&self, pos: u64) -> usize {
-        if self.mask == 0 {
-            return self.index_by_division(pos);
-        }
-        (pos & self.mask) as usize
-    }
-
-    /// [`index`](Self::index) for a capacity that is not a power of two:
-    /// out of line, so that the masked path falls through.
-    #[cold]
-    #[inline(never)]
-    fn index_by_division(&self, pos: u64) -> usize {
-        (pos % self.cap) as usize
+        self.desc(pos).get()
     }
 
     /// The descriptor of `pos`.
     #[inline(always)]
     fn desc(&self, pos: u64) -> Desc {
-        Desc(self.index(pos))
+        Desc::of(self, pos)
     }
 
     /// Word `w` of the descriptor lines, unchecked: the hot paths read a
@@ -609,7 +634,8 @@ impl Ring {
     unsafe fn word(&self, w: usize) -> &AtomicU64 {
         debug_assert!(w / WORDS_PER_LINE < self.lines.len());
         if size_of::<DescLine>() != size_of::<[AtomicU64; WORDS_PER_LINE]>() {
-            // Padded lines (loom's atomics): word by word.
+            // Padded lines (an atomic type of another size, as loom's on
+            // 32-bit targets): word by word.
             // SAFETY: as below.
             let line = unsafe { self.lines.get_unchecked(w / WORDS_PER_LINE) };
             // SAFETY: below `WORDS_PER_LINE`.
@@ -638,7 +664,7 @@ impl Ring {
     fn seq_at(&self, d: Desc) -> &AtomicU64 {
         // SAFETY: `d` is below `cap`, and so is its sequence word's
         // descriptor.
-        unsafe { self.word(d.0 << self.seq_shift) }
+        unsafe { self.word(d.get() << self.seq_shift) }
     }
 
     /// Word `field` of the descriptor of `pos`.
@@ -651,7 +677,7 @@ impl Ring {
     #[inline(always)]
     fn field_at(&self, d: Desc, field: Field) -> &AtomicU64 {
         // SAFETY: `d` is below `cap`, and a field is one of its words.
-        unsafe { self.word(self.rest_base + (d.0 << self.rest_shift) + field as usize) }
+        unsafe { self.word(self.rest_base + (d.get() << self.rest_shift) + field as usize) }
     }
 
     /// Payload slot of `pos`, claimed by the only producer (or by any
