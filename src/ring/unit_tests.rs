@@ -475,3 +475,16 @@ fn unshared_barriers_are_neither_marked_nor_counted_in_generations() {
     assert!(ring.release(full - 2, true));
     assert_eq!(ring.cursors.waiting.load(Ordering::Relaxed), 0);
 }
+
+/// A position's descriptor is its remainder by the capacity, whether the
+/// capacity is a power of two (masked, 1 included) or not (divided), up to
+/// the last positions before the counter wraps.
+#[test]
+fn descriptors_are_positions_modulo_the_capacity() {
+    for cap in [1u64, 2, 3, 5, 8, 1000, 1024] {
+        let ring = Ring::new(cap as usize).unwrap();
+        for pos in (0..3 * cap).chain(u64::MAX - 3 * cap..=u64::MAX) {
+            assert_eq!(ring.index(pos) as u64, pos % cap, "cap {cap}, pos {pos}");
+        }
+    }
+}
