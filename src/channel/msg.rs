@@ -406,9 +406,9 @@ pub struct Batch<T: Message> {
     start: u64,
     /// Records in the run, at least one.
     count: u64,
-    /// Where the first record is: the others follow it in a fixed-size
-    /// ring; a ring sized in bytes finds them through their descriptors
-    /// (a batch of it holds one record).
+    /// Where the first record is: in a fixed-size ring, its payload slot,
+    /// and the others follow it; in a ring sized in bytes, its offset (a
+    /// batch of it holds one record).
     first: usize,
     /// Payload length of the first record.
     first_len: usize,
@@ -420,9 +420,12 @@ impl<T: Message> Batch<T> {
     /// takes up to `limit - 1` more records that are committed now, right
     /// behind it.
     pub(crate) fn starting_with(shared: Arc<Shared>, first: Taken, limit: usize) -> Self {
-        let Taken { pos: start, offset: first, len: first_len, .. } = first;
+        let Taken { pos: start, offset, len: first_len, .. } = first;
         let mut count = 1u64;
-        if matches!(shared.layout, RecordLayout::Fixed { .. }) {
+        let mut first = offset;
+        if let RecordLayout::Fixed { stride, .. } = shared.layout {
+            // Once per batch: the slot, not a division per record.
+            first = offset / stride;
             let multi = shared.cfg.take_multi;
             let owner = shared.take_owner();
             // Never more than the ring holds, whatever its words say.
@@ -504,8 +507,8 @@ impl<T: Message> Batch<T> {
         let (offset, len) = match self.shared.layout {
             // The slots of a batch follow each other (see `ring`'s "Hot
             // slots": no epoch starts while a record is outstanding).
-            RecordLayout::Fixed { size, stride } => {
-                let slot = self.shared.ring.index((self.first / stride) as u64 + i);
+            RecordLayout::Fixed { size, .. } => {
+                let slot = self.shared.ring.index(self.first as u64 + i);
                 (self.shared.record_offset(slot, 0), size)
             }
             RecordLayout::Variable { .. } => (self.first, self.first_len),
@@ -642,7 +645,9 @@ impl<T: Message> Iterator for BatchIntoIter<T> {
         // The record moves from the batch to the `Msg`, which releases it.
         let msg = Msg::new(b.shared.clone(), b.record(0));
         if b.count > 1 {
-            b.first = b.record(1).offset;
+            // Fixed-size (a batch of a ring sized in bytes holds one
+            // record): the next record's slot.
+            b.first = b.shared.ring.index(b.first as u64 + 1);
         }
         b.start = b.start.wrapping_add(1);
         b.count -= 1;
