@@ -684,11 +684,7 @@ impl Ring {
     /// producer of a ring without hot slots): see "Hot slots".
     #[inline(always)]
     pub(crate) fn producer_slot(&self, pos: u64) -> usize {
-        if !self.hot {
-            return self.index(pos);
-        }
-        // Relaxed: the producer's own state.
-        self.index(pos.wrapping_sub(self.producer.epoch.load(Ordering::Relaxed)))
+        self.slot(pos, &self.producer.epoch)
     }
 
     /// Payload slot of `pos`, taken by the only consumer (or by any
@@ -696,11 +692,18 @@ impl Ring {
     /// below `cap`, whatever a peer wrote.
     #[inline(always)]
     pub(crate) fn consumer_slot(&self, pos: u64) -> usize {
+        self.slot(pos, &self.consumer.epoch)
+    }
+
+    /// Payload slot of `pos` in the epoch that started at `epoch` (one
+    /// side's own record of it), or at position 0 without hot slots.
+    #[inline(always)]
+    fn slot(&self, pos: u64, epoch: &AtomicU64) -> usize {
         if !self.hot {
             return self.index(pos);
         }
-        // Relaxed: the consumer's own state.
-        self.index(pos.wrapping_sub(self.consumer.epoch.load(Ordering::Relaxed)))
+        // Relaxed: the side's own state.
+        self.index(pos.wrapping_sub(epoch.load(Ordering::Relaxed)))
     }
 
     /// Whether payload slots start new epochs (see "Hot slots").
