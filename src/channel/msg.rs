@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
-use crate::channel::shared::{RecordLayout, Shared};
+use crate::channel::shared::{RecordLayout, Shared, Slots};
 use crate::message::{self, Message};
 use crate::ring::Arena;
 use crate::sync::Arc;
@@ -497,7 +497,18 @@ impl<T: Message> Batch<T> {
         if i as u64 >= self.count {
             return None;
         }
-        Some(message::record(self.record(i as u64).bytes(&self.shared), 0))
+        Some(self.message_at(self.record(i as u64).offset))
+    }
+
+    /// The message whose record starts at `offset`, one of the batch's.
+    #[inline(always)]
+    fn message_at(&self, offset: usize) -> &T {
+        let len = match self.shared.layout {
+            RecordLayout::Fixed { size, .. } => size,
+            RecordLayout::Variable { .. } => self.first_len,
+        };
+        let rec = Taken { pos: self.start, offset, len, elems: 0 };
+        message::record(rec.bytes(&self.shared), 0)
     }
 
     /// Where record `i` (`< count`) of the batch is.
@@ -528,7 +539,7 @@ impl<T: Message> Batch<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn iter(&self) -> BatchIter<'_, T> {
-        BatchIter { batch: self, next: 0 }
+        BatchIter { batch: self, next: 0, slots: self.shared.slots(self.first) }
     }
 }
 
@@ -551,6 +562,8 @@ impl<T: Message> Batch<T> {
 pub struct BatchIter<'a, T: Message> {
     batch: &'a Batch<T>,
     next: usize,
+    /// Where record `next` is, and those after it.
+    slots: Slots,
 }
 
 impl<'a, T: Message> Iterator for BatchIter<'a, T> {
@@ -558,9 +571,11 @@ impl<'a, T: Message> Iterator for BatchIter<'a, T> {
 
     #[inline]
     fn next(&mut self) -> Option<&'a T> {
-        let item = self.batch.get(self.next)?;
+        if self.next as u64 >= self.batch.count {
+            return None;
+        }
         self.next += 1;
-        Some(item)
+        Some(self.batch.message_at(self.slots.step()))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -575,7 +590,7 @@ impl<T: Message> std::iter::FusedIterator for BatchIter<'_, T> {}
 
 impl<T: Message> Clone for BatchIter<'_, T> {
     fn clone(&self) -> Self {
-        Self { batch: self.batch, next: self.next }
+        Self { batch: self.batch, next: self.next, slots: self.slots }
     }
 }
 

@@ -677,9 +677,9 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             // consumer, commit it with one store too (see `Ring::commit_run`).
             let (start, got) = shared.ring.claim_run(values.len() as u64);
             let runs = !shared.cfg.take_multi;
+            let mut slots = shared.slots(shared.ring.producer_slot(start));
             for (i, value) in values[..got as usize].iter().enumerate() {
-                let pos = start.wrapping_add(i as u64);
-                let offset = shared.ring.producer_slot(pos) * stride;
+                let (pos, offset) = (start.wrapping_add(i as u64), slots.step());
                 if runs { write(pos, offset, value) } else { put(pos, offset, value) }
             }
             if runs {

@@ -27,6 +27,30 @@ pub(crate) enum RecordLayout {
     Variable { arena: u64 },
 }
 
+/// Byte offsets of consecutive fixed-size payload slots, from one on,
+/// wrapping after the last: the records of a run a producer claimed, or of
+/// a batch a consumer took (see `ring`'s "Hot slots": no epoch starts
+/// while a record is outstanding). Stepping is an addition and a compare,
+/// where computing each record's slot from its position is a mask (or a
+/// division) and a multiplication.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slots {
+    offset: usize,
+    stride: usize,
+    end: usize,
+}
+
+impl Slots {
+    /// The offset of the current slot; moves on to the next.
+    #[inline(always)]
+    pub(crate) fn step(&mut self) -> usize {
+        let at = self.offset;
+        let next = at + self.stride;
+        self.offset = if next == self.end { 0 } else { next };
+        at
+    }
+}
+
 /// A handle's async registrations: where its pending operation waits
 /// between polls.
 #[derive(Debug, Default)]
@@ -462,6 +486,19 @@ impl Shared {
         }
     }
 
+    /// The slots from payload `slot` (below the ring's capacity) on, of a
+    /// fixed-size ring; of a variable-size ring, `slot` is the offset of
+    /// its one record, and stepping stays there.
+    #[inline]
+    pub(crate) fn slots(&self, slot: usize) -> Slots {
+        match self.layout {
+            RecordLayout::Fixed { stride, .. } => {
+                Slots { offset: slot * stride, stride, end: self.ring.capacity() as usize * stride }
+            }
+            RecordLayout::Variable { .. } => Slots { offset: slot, stride: 0, end: usize::MAX },
+        }
+    }
+
     /// Offset of the record at arena position `off` of a variable-size
     /// ring, or in payload `slot` of a fixed-size one (a producer's
     /// [`Ring::producer_slot`] or a consumer's [`Ring::consumer_slot`]).
@@ -614,9 +651,7 @@ impl Shared {
     /// Consumer: hands the taken records `start..start + n` back, with one
     /// wake-up check for all of them.
     pub(crate) fn release_run(&self, start: u64, n: u64) {
-        for i in 0..n {
-            self.ring.release(start.wrapping_add(i), false);
-        }
+        self.ring.release_run(start, n);
         if self.cfg.parks && self.ring.must_notify_producers() {
             self.wake();
         }

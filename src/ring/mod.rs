@@ -270,6 +270,41 @@ mod desc {
         }
     }
 
+    /// The sequence words of consecutive positions, from one on, by index
+    /// into the ring's lines: the index of a [`Desc`]'s word and the
+    /// ring's geometry, read once, so that stepping costs an addition and
+    /// a compare, not a reload of the geometry and a shift.
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct SeqWalk {
+        word: usize,
+        step: usize,
+        end: usize,
+    }
+
+    impl SeqWalk {
+        /// The walk from `pos` on in `ring`.
+        #[inline(always)]
+        pub(super) fn from(ring: &super::Ring, pos: u64) -> Self {
+            let shift = ring.seq_shift;
+            Self {
+                word: Desc::of(ring, pos).0 << shift,
+                step: 1 << shift,
+                end: (ring.cap as usize) << shift,
+            }
+        }
+
+        /// The index of the current position's sequence word (that of a
+        /// descriptor below the ring's `cap`); the walk moves on to the
+        /// next position (after the last descriptor, the first).
+        #[inline(always)]
+        pub(super) fn step(&mut self) -> usize {
+            let w = self.word;
+            let next = w + self.step;
+            self.word = if next == self.end { 0 } else { next };
+            w
+        }
+    }
+
     /// `pos % cap`, out of line, so that the masked path of [`Desc::of`]
     /// falls through (a division costs far more than the call).
     #[cold]
@@ -277,6 +312,35 @@ mod desc {
     fn divided(pos: u64, cap: u64) -> usize {
         (pos % cap) as usize
     }
+}
+
+/// Word `w` of `lines`, unchecked (see [`Ring::word`]).
+///
+/// # Safety
+///
+/// `w` is a word of a descriptor below the `cap` of the ring whose lines
+/// these are, in its layout.
+#[inline(always)]
+unsafe fn word_in(lines: &[DescLine], w: usize) -> &AtomicU64 {
+    debug_assert!(w / WORDS_PER_LINE < lines.len());
+    if size_of::<DescLine>() != size_of::<[AtomicU64; WORDS_PER_LINE]>() {
+        // Padded lines (an atomic type of another size, as loom's on
+        // 32-bit targets): word by word.
+        // SAFETY: as below.
+        let line = unsafe { lines.get_unchecked(w / WORDS_PER_LINE) };
+        // SAFETY: below `WORDS_PER_LINE`.
+        return unsafe { line.0.get_unchecked(w % WORDS_PER_LINE) };
+    }
+    // The lines are one array of words (no padding): one addition.
+    let words = lines.as_ptr().cast::<AtomicU64>();
+    // SAFETY: the words of descriptors below `cap` lie inside the
+    // lines: `Layout::lines` counts them, and `Ring::with` places them
+    // (packed: `cap` sequence words in the first `seq_lines`, then
+    // four words per descriptor; spread: one line per descriptor).
+    let word = unsafe { words.add(w) };
+    // SAFETY: in bounds (above), aligned, and initialised: an atomic,
+    // only ever accessed through shared references.
+    unsafe { &*word }
 }
 
 /// Most positions the only producer looks at per claim to find that every
@@ -632,25 +696,22 @@ impl Ring {
     /// (as `seq_at` and `field_at` compute it from a [`Desc`]).
     #[inline(always)]
     unsafe fn word(&self, w: usize) -> &AtomicU64 {
-        debug_assert!(w / WORDS_PER_LINE < self.lines.len());
-        if size_of::<DescLine>() != size_of::<[AtomicU64; WORDS_PER_LINE]>() {
-            // Padded lines (an atomic type of another size, as loom's on
-            // 32-bit targets): word by word.
-            // SAFETY: as below.
-            let line = unsafe { self.lines.get_unchecked(w / WORDS_PER_LINE) };
-            // SAFETY: below `WORDS_PER_LINE`.
-            return unsafe { line.0.get_unchecked(w % WORDS_PER_LINE) };
-        }
-        // The lines are one array of words (no padding): one addition.
-        let words = self.lines.as_ptr().cast::<AtomicU64>();
-        // SAFETY: the words of descriptors below `cap` lie inside the
-        // lines: `Layout::lines` counts them, and `Ring::with` places them
-        // (packed: `cap` sequence words in the first `seq_lines`, then
-        // four words per descriptor; spread: one line per descriptor).
-        let word = unsafe { words.add(w) };
-        // SAFETY: in bounds (above), aligned, and initialised: an atomic,
-        // only ever accessed through shared references.
-        unsafe { &*word }
+        // SAFETY: as the caller guarantees.
+        unsafe { word_in(&self.lines, w) }
+    }
+
+    /// The sequence words of `n` positions from `start` on (at most `cap`
+    /// of them: no position twice), each with its position.
+    #[inline(always)]
+    fn seqs(&self, start: u64, n: u64) -> impl Iterator<Item = (u64, &AtomicU64)> {
+        let lines = &*self.lines;
+        let mut walk = desc::SeqWalk::from(self, start);
+        (0..n.min(self.cap)).map(move |i| {
+            // SAFETY: the walk's words are sequence words of descriptors
+            // below `cap`.
+            let word = unsafe { word_in(lines, walk.step()) };
+            (start.wrapping_add(i), word)
+        })
     }
 
     /// The sequence word of `pos`.
@@ -867,11 +928,11 @@ impl Ring {
         // Relaxed: the only producer's own cursor (see `try_claim`).
         let start = self.cursors.tail.load(Ordering::Relaxed);
         let mut got = 0;
-        // SYNC POINT (release → claim): Acquire, as in `try_claim`.
-        while got < n.min(self.cap)
-            && tag(self.seq(start.wrapping_add(got)).load(Ordering::Acquire))
-                == free_tag(start.wrapping_add(got))
-        {
+        for (pos, seq) in self.seqs(start, n) {
+            // SYNC POINT (release → claim): Acquire, as in `try_claim`.
+            if tag(seq.load(Ordering::Acquire)) != free_tag(pos) {
+                break;
+            }
             got += 1;
         }
         if got > 0 {
@@ -1141,14 +1202,26 @@ impl Ring {
 
     /// The only consumer takes the records from `pos` on (`pos` is `head`)
     /// that are committed and not aborted, up to `n`, with one store of the
-    /// cursor for all of them. Returns how many. Only with nobody else
+    /// cursor for all of them, and without a look at the descriptors
+    /// inside a run (see "Runs"). Returns how many. Only with nobody else
     /// advancing `head` (no overwrite-oldest producer); as for
     /// [`Ring::claim_run`], no owner records ([`Sole::consumer`]).
     #[inline]
     pub(crate) fn take_run(&self, pos: u64, n: u64) -> u64 {
+        let n = n.min(self.cap);
         let mut got = 0;
-        while got < n.min(self.cap) && self.is_ready_sole(pos.wrapping_add(got)) {
-            got += 1;
+        while got < n {
+            let at = pos.wrapping_add(got);
+            // Relaxed: this process's copy, the only consumer's own.
+            let end = self.consumer.run_end.load(Ordering::Relaxed);
+            if self.below(at, end) {
+                // Inside a run: every position up to its end at once.
+                got += end.wrapping_sub(at).min(n - got);
+            } else if self.is_ready_sole(at) {
+                got += 1;
+            } else {
+                break;
+            }
         }
         if got > 0 {
             // Release: as in `try_take` (the only consumer's own cursor).
@@ -1219,6 +1292,19 @@ impl Ring {
         // Acquire load in `try_claim` (and in `Arena::reclaim`).
         self.seq(pos).store(word, Ordering::Release);
         parks && self.must_notify_producers()
+    }
+
+    /// Consumer: [`release`](Self::release)s the `n` records from `start`
+    /// on, with no wake-up check: the caller calls
+    /// [`must_notify_producers`](Self::must_notify_producers) after it.
+    #[inline]
+    pub(crate) fn release_run(&self, start: u64, n: u64) {
+        debug_assert!(n <= self.cap);
+        let cap = self.cap;
+        for (pos, seq) in self.seqs(start, n) {
+            // SYNC POINT (release → claim): as in `release`.
+            seq.store(free_word(pos.wrapping_add(cap)), Ordering::Release);
+        }
     }
 
     /// Raises the waiting `bits`, then looks at the descriptor of `pos` once
