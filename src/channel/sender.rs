@@ -521,17 +521,6 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         if shared.receivers_closed() {
             return Err(value);
         }
-        if !P::MULTI_PRODUCER {
-            // Alone: the claim keeps its word for the commit.
-            let Some(claim) = shared.ring.try_claim_sole() else {
-                return Err(value);
-            };
-            let pos = claim.pos;
-            self.move_in(shared.ring.producer_slot(pos) * stride, value);
-            let notify = shared.ring.commit_sole(claim, shared.cfg.parks);
-            shared.published(pos, size_of::<T>(), false, notify);
-            return Ok(());
-        }
         let Some((pos, offset)) = Self::claim_fixed(shared, stride) else {
             return Err(value);
         };
@@ -584,21 +573,14 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// for position `pos`, and commits it.
     #[inline(always)]
     fn write_at(&self, pos: u64, offset: usize, value: T) {
-        self.move_in(offset, value);
-        self.shared.publish(pos, size_of::<T>(), false);
-    }
-
-    /// Moves `value` into the record at `offset` that this sender claimed,
-    /// without committing.
-    #[inline(always)]
-    fn move_in(&self, offset: usize, value: T) {
         let dst = self.shared.record_ptr(offset).cast::<T>();
         // SAFETY: `dst` is the claimed record: inside the region, owned by
-        // this sender alone until its commit, and aligned for `T` (records
-        // are 64-byte aligned and the builder rejected types aligned to
-        // more). `T: IntoBytes` has no padding, so every byte of the record
-        // stays initialised.
+        // this sender alone until the commit below, and aligned for `T`
+        // (records are 64-byte aligned and the builder rejected types
+        // aligned to more). `T: IntoBytes` has no padding, so every byte of
+        // the record stays initialised.
         unsafe { dst.as_ptr().write(value) };
+        self.shared.publish(pos, size_of::<T>(), false);
     }
 
     /// Copies the bytes of `value` into a claimed record, without committing.

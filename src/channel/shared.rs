@@ -558,15 +558,7 @@ impl Shared {
     /// Producer: publishes or aborts a claimed record and accounts for it.
     #[inline(always)]
     pub(crate) fn publish(&self, pos: u64, len: usize, abort: bool) {
-        let notify = self.ring.commit(pos, abort, self.cfg.parks);
-        self.published(pos, len, abort, notify);
-    }
-
-    /// The rest of [`publish`](Self::publish), after the commit of `pos`
-    /// (which asked to `notify` the consumers, or not).
-    #[inline(always)]
-    pub(crate) fn published(&self, pos: u64, len: usize, abort: bool, notify: bool) {
-        if notify {
+        if self.ring.commit(pos, abort, self.cfg.parks) {
             self.wake();
         }
         if abort {
