@@ -22,6 +22,7 @@ for_each_pattern!(
     batch_send_and_receive,
     batch_receive_runs,
     batch_messages_are_released_one_by_one,
+    batches_wrap_around_the_ring,
 );
 
 fn fifo_then_end_after_senders_drop<P: Pattern>() {
@@ -245,6 +246,39 @@ fn batch_send_and_receive<P: Pattern>() {
     });
 }
 
+/// Batch sends and receives whose records cross the end of the ring, in
+/// capacities that are and are not powers of two, in both descriptor
+/// layouts (a busy-spinning SPSC channel packs its descriptors and reuses
+/// hot slots): every value arrives once and in order, read through the
+/// batch's iterator and by index, and every record comes back. Each round
+/// sends a run of three while the previous round's batch is still held, so
+/// the ring never drains (which would start hot slots over at slot 0) and
+/// runs start at every descriptor in turn.
+fn batches_wrap_around_the_ring<P: Pattern>() {
+    for cap in [8, 6] {
+        for wait in [WaitStrategy::default(), WaitStrategy::BusySpin] {
+            let build = psyne::channel::<u64>().capacity(cap).wait_strategy(wait);
+            let (mut tx, mut rx) = build.pattern::<P>().build().unwrap();
+            let mut held = None;
+            for round in 0..3 * cap as u64 {
+                let values: Vec<u64> = (3 * round..3 * round + 3).collect();
+                assert_eq!(tx.try_send_batch(&values).unwrap(), 3, "cap {cap}, round {round}");
+                let batch = rx.try_recv_batch(cap).unwrap();
+                assert_eq!(batch.iter().copied().collect::<Vec<_>>(), values, "cap {cap}");
+                let by_index: Vec<u64> = (0..batch.len()).map(|i| *batch.get(i).unwrap()).collect();
+                assert_eq!(by_index, values);
+                held = Some(batch);
+            }
+            drop(held);
+            assert_eq!(rx.stats().depth, 0);
+            // Every record came back: a whole ring's worth fits again.
+            let fill: Vec<u64> = (0..cap as u64).collect();
+            assert_eq!(tx.try_send_batch(&fill).unwrap(), cap, "cap {cap}");
+            assert_eq!(rx.try_recv_batch(cap).unwrap().iter().copied().collect::<Vec<_>>(), fill);
+        }
+    }
+}
+
 /// `recv_batch` and friends: runs in order across the ring's wrap, limits,
 /// errors, release on drop, and a parked sender woken by a batch dropped on
 /// another thread.
@@ -254,19 +288,21 @@ fn batch_receive_runs<P: Pattern>() {
     let mut next = 0u64;
     let mut expect = 0u64;
     for limit in [1, 3, 8, 0, 5, 100, 2, 7] {
-        while tx.try_send(next).is_ok() {
+        // Five records a round in a ring of eight: each round starts five
+        // positions on, and most of them cross the ring's end.
+        for _ in 0..5 {
+            tx.try_send(next).unwrap();
             next += 1;
         }
         let batch = rx.try_recv_batch(limit).unwrap();
-        assert_eq!(batch.len(), limit.clamp(1, 8), "limit {limit}");
+        assert_eq!(batch.len(), limit.clamp(1, 5), "limit {limit}");
         for (i, m) in batch.iter().enumerate() {
             assert_eq!(*m, expect + i as u64);
         }
         assert_eq!(batch.get(batch.len()), None);
         expect += batch.len() as u64;
         drop(batch);
-        // Drain the rest one by one, so the next round starts elsewhere in
-        // the ring (wrap-around).
+        // Drain the rest one by one.
         while let Ok(m) = rx.try_recv() {
             assert_eq!(*m, expect);
             expect += 1;

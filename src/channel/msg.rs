@@ -497,17 +497,19 @@ impl<T: Message> Batch<T> {
         if i as u64 >= self.count {
             return None;
         }
-        Some(self.message_at(self.record(i as u64).offset))
+        let rec = self.record(i as u64);
+        Some(self.message_at(rec.pos, rec.offset))
     }
 
-    /// The message whose record starts at `offset`, one of the batch's.
+    /// The message at position `pos`, one of the batch's, whose record
+    /// starts at `offset`.
     #[inline(always)]
-    fn message_at(&self, offset: usize) -> &T {
+    fn message_at(&self, pos: u64, offset: usize) -> &T {
         let len = match self.shared.layout {
             RecordLayout::Fixed { size, .. } => size,
             RecordLayout::Variable { .. } => self.first_len,
         };
-        let rec = Taken { pos: self.start, offset, len, elems: 0 };
+        let rec = Taken { pos, offset, len, elems: 0 };
         message::record(rec.bytes(&self.shared), 0)
     }
 
@@ -574,8 +576,9 @@ impl<'a, T: Message> Iterator for BatchIter<'a, T> {
         if self.next as u64 >= self.batch.count {
             return None;
         }
+        let pos = self.batch.start.wrapping_add(self.next as u64);
         self.next += 1;
-        Some(self.batch.message_at(self.slots.step()))
+        Some(self.batch.message_at(pos, self.slots.step()))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -677,7 +677,8 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             // consumer, commit it with one store too (see `Ring::commit_run`).
             let (start, got) = shared.ring.claim_run(values.len() as u64);
             let runs = !shared.cfg.take_multi;
-            let mut slots = shared.slots(shared.ring.producer_slot(start));
+            let first = if got > 0 { shared.ring.producer_slot(start) } else { 0 };
+            let mut slots = shared.slots(first);
             for (i, value) in values[..got as usize].iter().enumerate() {
                 let (pos, offset) = (start.wrapping_add(i as u64), slots.step());
                 if runs { write(pos, offset, value) } else { put(pos, offset, value) }
