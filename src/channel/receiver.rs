@@ -112,6 +112,9 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
             }
             Take::Empty(pos) => {
                 shared.prefetch(shared.ring.consumer_slot(pos) * stride);
+                if !shared.cfg.take_multi {
+                    shared.ring.waiting_after_run(pos);
+                }
                 if shared.ring.hot_slots() {
                     // Once every record is released, the next one goes to
                     // slot 0 (see `ring`'s "Hot slots").

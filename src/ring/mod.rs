@@ -668,6 +668,28 @@ impl Ring {
         ring
     }
 
+    /// The only consumer, finding `pos` not committed yet: if the record
+    /// before it ended a run, asks the CPU for the producer's cursor's line
+    /// while it waits, since the run that likely comes next is checked
+    /// against that cursor ([`enter_run`](Self::enter_run)): a read of a
+    /// line the producer wrote, from the other core, at every run. A
+    /// consumer of records sent one by one never reads the cursor, and
+    /// never asks for it (its prefetch would take the line from the
+    /// producer, whose next claim stores into it).
+    #[inline(always)]
+    pub(crate) fn waiting_after_run(&self, pos: u64) {
+        // Relaxed: this process's copy, the only consumer's own.
+        if self.consumer.run_end.load(Ordering::Relaxed) != pos {
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch has no effect on memory and cannot fault.
+        unsafe {
+            use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(&*self.cursors.tail).cast::<i8>());
+        }
+    }
+
     /// Number of descriptors.
     #[inline]
     pub(crate) fn capacity(&self) -> u64 {
