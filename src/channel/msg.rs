@@ -5,9 +5,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
-use crate::channel::shared::{RecordLayout, Shared, Slots};
+use crate::channel::shared::{RecordLayout, Shared};
 use crate::message::{self, Message};
-use crate::ring::Arena;
+use crate::ring::{Arena, Cycle};
 use crate::sync::Arc;
 
 /// A record claimed by a producer: where it is and how big.
@@ -565,7 +565,7 @@ pub struct BatchIter<'a, T: Message> {
     batch: &'a Batch<T>,
     next: usize,
     /// Where record `next` is, and those after it.
-    slots: Slots,
+    slots: Cycle,
 }
 
 impl<'a, T: Message> Iterator for BatchIter<'a, T> {

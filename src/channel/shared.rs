@@ -11,7 +11,7 @@ use crate::channel::{Backpressure, BuildError};
 use crate::message::Schema;
 use crate::region::{HeapRegion, Place};
 pub(crate) use crate::ring::Attach;
-use crate::ring::{Arena, Handles, Layout, PAYLOAD_ALIGN, Ring, round_up};
+use crate::ring::{Arena, Cycle, Handles, Layout, PAYLOAD_ALIGN, Ring, round_up};
 use crate::sync::{AtomicUsize, Mutex, Ordering, lock};
 use crate::wait::{AsyncWait, Park, SharedWake, WaitStrategy, Waiter};
 
@@ -25,30 +25,6 @@ pub(crate) enum RecordLayout {
     Fixed { stride: usize, size: usize },
     /// Records of any size in an arena of `arena` bytes.
     Variable { arena: u64 },
-}
-
-/// Byte offsets of consecutive fixed-size payload slots, from one on,
-/// wrapping after the last: the records of a run a producer claimed, or of
-/// a batch a consumer took (see `ring`'s "Hot slots": no epoch starts
-/// while a record is outstanding). Stepping is an addition and a compare,
-/// where computing each record's slot from its position is a mask (or a
-/// division) and a multiplication.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Slots {
-    offset: usize,
-    stride: usize,
-    end: usize,
-}
-
-impl Slots {
-    /// The offset of the current slot; moves on to the next.
-    #[inline(always)]
-    pub(crate) fn step(&mut self) -> usize {
-        let at = self.offset;
-        let next = at + self.stride;
-        self.offset = if next == self.end { 0 } else { next };
-        at
-    }
 }
 
 /// A handle's async registrations: where its pending operation waits
@@ -486,16 +462,19 @@ impl Shared {
         }
     }
 
-    /// The slots from payload `slot` (below the ring's capacity) on, of a
-    /// fixed-size ring; of a variable-size ring, `slot` is the offset of
-    /// its one record, and stepping stays there.
+    /// The byte offsets of the records from payload `slot` (below the
+    /// ring's capacity) on, of a fixed-size ring: those of a run a producer
+    /// claimed, or of a batch a consumer took, follow each other (see
+    /// `ring`'s "Hot slots": no epoch starts while a record is
+    /// outstanding). Of a variable-size ring, `slot` is the offset of its
+    /// one record, and stepping stays there.
     #[inline]
-    pub(crate) fn slots(&self, slot: usize) -> Slots {
+    pub(crate) fn slots(&self, slot: usize) -> Cycle {
         match self.layout {
             RecordLayout::Fixed { stride, .. } => {
-                Slots { offset: slot * stride, stride, end: self.ring.capacity() as usize * stride }
+                Cycle::new(slot * stride, stride, self.ring.capacity() as usize * stride)
             }
-            RecordLayout::Variable { .. } => Slots { offset: slot, stride: 0, end: usize::MAX },
+            RecordLayout::Variable { .. } => Cycle::new(slot, 0, usize::MAX),
         }
     }
 

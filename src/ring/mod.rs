@@ -271,37 +271,27 @@ mod desc {
     }
 
     /// The sequence words of consecutive positions, from one on, by index
-    /// into the ring's lines: the index of a [`Desc`]'s word and the
-    /// ring's geometry, read once, so that stepping costs an addition and
-    /// a compare, not a reload of the geometry and a shift.
+    /// into the ring's lines: a [`Cycle`](super::Cycle) from a [`Desc`]'s
+    /// word, made only here, so that its indices are always those of
+    /// sequence words of descriptors below the ring's `cap`.
     #[derive(Debug, Clone, Copy)]
-    pub(super) struct SeqWalk {
-        word: usize,
-        step: usize,
-        end: usize,
-    }
+    pub(super) struct SeqWalk(super::Cycle);
 
     impl SeqWalk {
         /// The walk from `pos` on in `ring`.
         #[inline(always)]
         pub(super) fn from(ring: &super::Ring, pos: u64) -> Self {
             let shift = ring.seq_shift;
-            Self {
-                word: Desc::of(ring, pos).0 << shift,
-                step: 1 << shift,
-                end: (ring.cap as usize) << shift,
-            }
+            let end = (ring.cap as usize) << shift;
+            Self(super::Cycle::new(Desc::of(ring, pos).0 << shift, 1 << shift, end))
         }
 
-        /// The index of the current position's sequence word (that of a
-        /// descriptor below the ring's `cap`); the walk moves on to the
-        /// next position (after the last descriptor, the first).
+        /// The index of the current position's sequence word; the walk
+        /// moves on to the next position (after the last descriptor, the
+        /// first).
         #[inline(always)]
         pub(super) fn step(&mut self) -> usize {
-            let w = self.word;
-            let next = w + self.step;
-            self.word = if next == self.end { 0 } else { next };
-            w
+            self.0.step()
         }
     }
 
@@ -311,6 +301,37 @@ mod desc {
     #[inline(never)]
     fn divided(pos: u64, cap: u64) -> usize {
         (pos % cap) as usize
+    }
+}
+
+/// Offsets that advance by a fixed step and go back to 0 at an end (a
+/// multiple of the step): the sequence words of consecutive positions
+/// ([`desc::SeqWalk`]), the payload slots of consecutive records (the
+/// channel's runs and batches). Stepping is an addition and a compare,
+/// where computing each from its position is a mask (or a division) and a
+/// multiplication.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cycle {
+    at: usize,
+    step: usize,
+    end: usize,
+}
+
+impl Cycle {
+    /// From `at` on, `step` apart, wrapping at `end` (a step of 0 stays
+    /// at `at`).
+    #[inline(always)]
+    pub(crate) const fn new(at: usize, step: usize, end: usize) -> Self {
+        Self { at, step, end }
+    }
+
+    /// The current offset; moves on to the next.
+    #[inline(always)]
+    pub(crate) fn step(&mut self) -> usize {
+        let at = self.at;
+        let next = at + self.step;
+        self.at = if next == self.end { 0 } else { next };
+        at
     }
 }
 
