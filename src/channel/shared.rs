@@ -630,7 +630,7 @@ impl Shared {
     /// Consumer: hands the taken records `start..start + n` back, with one
     /// wake-up check for all of them.
     pub(crate) fn release_run(&self, start: u64, n: u64) {
-        self.ring.release_run(start, n);
+        self.ring.release_run(start, n, !self.cfg.take_multi);
         if self.cfg.parks && self.ring.must_notify_producers() {
             self.wake();
         }

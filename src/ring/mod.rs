@@ -32,12 +32,39 @@
 //! own) and takes the positions before it without looking at their
 //! descriptors: the Acquire of `p`'s word made all their bytes visible.
 //! Releases stay one per record, in any order (a release of a position
-//! inside a run stores the same word as any release). So a position below
-//! `head` that still reads free for itself was taken inside a run and not
-//! released yet, and one at or above `run_end` that reads free was claimed
-//! and not committed: what [`Ring::reap`] relies on. The last record of a
-//! run is committed on its own so that [`Ring::unpublished`], which walks
-//! back from `tail` over positions that read free, stops at a run.
+//! inside a run stores the same word as any release), but for the one
+//! below. So a position below `head` that still reads free for itself was
+//! taken inside a run and not released yet, and one at or above `run_end`
+//! that reads free was claimed and not committed: what [`Ring::reap`]
+//! relies on. The last record of a run is committed on its own so that
+//! [`Ring::unpublished`], which walks back from `tail` over positions that
+//! read free, stops at a run.
+//!
+//! # The freed cursor
+//!
+//! A consumer that takes without CAS (so takes in position order) may
+//! release a run of records `[start, start + n)` with one store instead
+//! of `n`: when every position below `start` is released, it moves the
+//! `freed` cursor (every position below it is released, whatever its word
+//! says) to `start + n`, and leaves the words as they were. Their stale
+//! tags belong to positions a lap or more back, below every tag the words
+//! take for the positions the producer claims next, so no word is misread;
+//! what changes is that a position `p` is free for a claim when its word
+//! reads free for it *or* when its word reads older and `p - cap` lies
+//! below `freed` ([`Ring::free_for`]). In a ring that drains in runs the
+//! producer so learns about a whole run from one line, not from one line
+//! per record (the descriptor lines of the spread layout), which is what
+//! a cross-core stream of small records pays for.
+//!
+//! Only the releaser of the run that starts at `freed` may move it (runs
+//! are disjoint, so there is one), with a plain store. A run released
+//! while an earlier record is still held writes its words instead; the
+//! next run released after that walks `freed` up over the positions that
+//! read released, so one record released late slows down one run, not
+//! every run after it. Two releasers never both move the cursor past each
+//! other's run: one that moves it has checked that every position before
+//! its run reads released, which a run released through the cursor never
+//! does.
 //!
 //! # Hot slots
 //!
@@ -444,13 +471,10 @@ pub(crate) struct Cursors {
     tail: CachePadded<AtomicU64>,
     /// Next position to take. A hint for consumers, as `tail` is for
     /// producers; the only consumer stores it with Release, for reapers
-    /// (see `run_end`).
+    /// (see `RunCursors::end`).
     head: CachePadded<AtomicU64>,
-    /// Where the run the only consumer is in ends (see "Runs"): positions
-    /// from `head` up to it are committed. Written by that consumer before
-    /// the `head` store that moves into the run (Release, so a reaper that
-    /// reads `head` with Acquire sees the run it points into).
-    run_end: CachePadded<AtomicU64>,
+    /// The only consumer's run cursors, written by it at each run.
+    runs: CachePadded<RunCursors>,
     /// Where the only producer's current epoch of payload slots started
     /// (see "Hot slots"): written at the claim that starts it, read by
     /// reapers only.
@@ -462,12 +486,28 @@ pub(crate) struct Cursors {
     waiting: CachePadded<AtomicU64>,
 }
 
+/// The cursors that the only consumer writes once per run, on one line:
+/// reapers read `end`, the producer `freed` (once per run too).
+#[repr(C)]
+#[derive(Debug)]
+struct RunCursors {
+    /// Where the run the only consumer is in ends (see "Runs"): positions
+    /// from `head` up to it are committed. Written by that consumer before
+    /// the `head` store that moves into the run (Release, so a reaper that
+    /// reads `head` with Acquire sees the run it points into).
+    end: AtomicU64,
+    /// Every position below it is released (see "The freed cursor"). Moved
+    /// only by the consumer that releases the run starting at it, with
+    /// Release; producers load it with Acquire.
+    freed: AtomicU64,
+}
+
 impl Cursors {
     fn new() -> Self {
         Self {
             tail: CachePadded::new(AtomicU64::new(0)),
             head: CachePadded::new(AtomicU64::new(0)),
-            run_end: CachePadded::new(AtomicU64::new(0)),
+            runs: CachePadded::new(RunCursors { end: AtomicU64::new(0), freed: AtomicU64::new(0) }),
             epoch: CachePadded::new(AtomicU64::new(0)),
             waiting: CachePadded::new(AtomicU64::new(0)),
         }
@@ -555,7 +595,7 @@ pub(crate) struct Ring {
 /// is `Sync`: one consumer at a time reads and writes them (Relaxed).
 #[derive(Debug, Default)]
 struct ConsumerLocal {
-    /// This process's copy of `Cursors::run_end`, the one `in_run` trusts:
+    /// This process's copy of `RunCursors::end`, the one `in_run` trusts:
     /// the only consumer writes both, and a peer scribbling on the shared
     /// one cannot make it take positions nobody committed.
     run_end: AtomicU64,
@@ -902,6 +942,35 @@ impl Ring {
         }
     }
 
+    /// How many positions from `pos` on are free for a claim through the
+    /// freed cursor: those whose previous lap lies below it (see "The
+    /// freed cursor").
+    #[inline(always)]
+    fn freed_from(&self, pos: u64) -> u64 {
+        // SYNC POINT (release → claim): Acquire pairs with the Release
+        // store of `freed` in `release_run`, so the consumer is done with
+        // the records below it before their slots are written again.
+        let end = self.cursors.runs.freed.load(Ordering::Acquire).wrapping_add(self.cap);
+        if self.below(pos, end) { end.wrapping_sub(pos) } else { 0 }
+    }
+
+    /// Whether `pos - cap` lies below the freed cursor: released, whatever
+    /// the word of `pos` says.
+    #[inline(always)]
+    fn freed_for(&self, pos: u64) -> bool {
+        self.freed_from(pos) > 0
+    }
+
+    /// Whether `word`, read at `pos`, leaves `pos` free for a claim: it
+    /// reads free for `pos`, or older, with `pos - cap` freed by the
+    /// cursor. A claimed position reads so until it is committed; and so
+    /// does a position inside a run, where only the run's ends are.
+    #[inline(always)]
+    fn free_for(&self, pos: u64, word: u64) -> bool {
+        let t = tag(word);
+        t == free_tag(pos) || (t < free_tag(pos) && self.freed_for(pos))
+    }
+
     /// Producer: claims the next position.
     ///
     /// With `multi == false` the caller guarantees it is the only producer
@@ -919,7 +988,7 @@ impl Ring {
             // bytes before we overwrite them.
             let word = self.seq(pos).load(Ordering::Acquire);
             let t = tag(word);
-            if t == free_tag(pos) {
+            if self.free_for(pos, word) {
                 if !multi {
                     // Relaxed: read by stats and by the next claim of this
                     // same producer only.
@@ -970,8 +1039,10 @@ impl Ring {
     pub(crate) fn claim_run(&self, n: u64) -> (u64, u64) {
         // Relaxed: the only producer's own cursor (see `try_claim`).
         let start = self.cursors.tail.load(Ordering::Relaxed);
-        let mut got = 0;
-        for (pos, seq) in self.seqs(start, n) {
+        // The positions whose previous lap the consumer freed with the
+        // cursor first (one line for all of them), then the words.
+        let mut got = self.freed_from(start).min(n);
+        for (pos, seq) in self.seqs(start.wrapping_add(got), n - got) {
             // SYNC POINT (release → claim): Acquire, as in `try_claim`.
             if tag(seq.load(Ordering::Acquire)) != free_tag(pos) {
                 break;
@@ -1095,7 +1166,7 @@ impl Ring {
         // Relaxed: this process's copy, read by this consumer only.
         self.consumer.run_end.store(end, Ordering::Relaxed);
         // Relaxed: the `head` store that follows (Release) publishes it.
-        self.cursors.run_end.store(end, Ordering::Relaxed);
+        self.cursors.runs.end.store(end, Ordering::Relaxed);
         true
     }
 
@@ -1183,7 +1254,7 @@ impl Ring {
                     self.taken_hot(pos, word);
                     // Release: this consumer's own cursor (others read it
                     // for statistics, a reaper after an Acquire of it, see
-                    // `Cursors::run_end`).
+                    // `RunCursors::end`).
                     self.cursors.head.store(next(pos), Ordering::Release);
                     return Take::Taken { pos, aborted };
                 }
@@ -1204,7 +1275,7 @@ impl Ring {
                     // (see "Runs"); looked at only here, so that records
                     // sent one by one pay nothing for runs.
                     if self.in_run(pos) {
-                        // Release: see `Cursors::run_end`.
+                        // Release: see `RunCursors::end`.
                         self.cursors.head.store(next(pos), Ordering::Release);
                         return Take::Taken { pos, aborted: false };
                     }
@@ -1346,14 +1417,52 @@ impl Ring {
     /// Consumer: [`release`](Self::release)s the `n` records from `start`
     /// on, with no wake-up check: the caller calls
     /// [`must_notify_producers`](Self::must_notify_producers) after it.
+    /// With `sole` (the caller's consumers take without CAS, in position
+    /// order), through the freed cursor where it can (see "The freed
+    /// cursor").
     #[inline]
-    pub(crate) fn release_run(&self, start: u64, n: u64) {
+    pub(crate) fn release_run(&self, start: u64, n: u64, sole: bool) {
         debug_assert!(n <= self.cap);
+        if sole && self.try_free(start, n) {
+            return;
+        }
         let cap = self.cap;
         for (pos, seq) in self.seqs(start, n) {
             // SYNC POINT (release → claim): as in `release`.
             seq.store(free_word(pos.wrapping_add(cap)), Ordering::Release);
         }
+    }
+
+    /// Moves the freed cursor past `[start, start + n)` if every position
+    /// from it up to `start` reads released: whether it did. Only the
+    /// releaser of the run that starts at the cursor can find that (see
+    /// "The freed cursor"). A cursor a peer wrote that lies not within a
+    /// lap below `start` is left alone.
+    #[inline]
+    fn try_free(&self, start: u64, n: u64) -> bool {
+        // Relaxed: only this caller can move the cursor now, if it finds
+        // what follows; the walk's Acquires order what it relies on.
+        let freed = self.cursors.runs.freed.load(Ordering::Relaxed);
+        if freed != start {
+            if !self.below(freed, start) {
+                return false;
+            }
+            let cap = self.cap;
+            let released = |(pos, seq): (u64, &AtomicU64)| {
+                // SYNC POINT (release → release): Acquire, so that the
+                // store below hands the earlier releases on to producers.
+                tag(seq.load(Ordering::Acquire)) >= free_tag(pos.wrapping_add(cap))
+            };
+            if !self.seqs(freed, start.wrapping_sub(freed)).all(released) {
+                return false;
+            }
+        }
+        // SYNC POINT (release → claim): Release orders every read of the
+        // run (and, through the walk, of the records before it) before
+        // producers reuse their slots; pairs with the Acquire in
+        // `freed_from`.
+        self.cursors.runs.freed.store(start.wrapping_add(n), Ordering::Release);
+        true
     }
 
     /// Raises the waiting `bits`, then looks at the descriptor of `pos` once
@@ -1429,7 +1538,9 @@ impl Ring {
 
     /// Producer side: parks on `pos` while the previous lap still holds it.
     pub(crate) fn register_producer(&self, pos: u64) -> Register {
-        self.register(pos, self.producers_wait(), |w| tag(w) < free_tag(pos))
+        self.register(pos, self.producers_wait(), |w| {
+            tag(w) < free_tag(pos) && !self.freed_for(pos)
+        })
     }
 
     /// The bits a producer raises: see "Wake-ups".
@@ -1445,7 +1556,10 @@ impl Ring {
     }
 
     /// Whether the record at `pos` has been released (its descriptor is free
-    /// for the next lap).
+    /// for the next lap), as its word says: a run released through the
+    /// freed cursor leaves its words as they were (see "The freed cursor").
+    /// That never happens in the rings of the arena, which frees only what
+    /// this reports; hot slots then merely start no new epoch.
     #[inline]
     pub(crate) fn is_released(&self, pos: u64) -> bool {
         // SYNC POINT (release → reclaim): Acquire pairs with `release`, so the
@@ -1528,15 +1642,21 @@ impl Ring {
             voided += self.void_open_claims(head, tail);
         }
         if sole.consumer && sound {
-            // Every position of the lap below `head` that still reads
-            // committed, or free for itself (inside a run, see "Runs"), was
-            // taken (it is below `head`), by the only consumer, and never
-            // released. Producers cannot change such a descriptor.
+            // Every position of the lap below `head` and not below the
+            // freed cursor that still reads committed, or free for itself
+            // (inside a run, see "Runs"), was taken (it is below `head`),
+            // by the only consumer, and never released. Producers cannot
+            // change such a descriptor.
+            // Relaxed: written by the dead consumer before it died.
+            let freed = self.cursors.runs.freed.load(Ordering::Relaxed);
             for n in 1..=head.min(self.cap) {
                 let pos = head.wrapping_sub(n);
+                if self.below(pos, freed) {
+                    break;
+                }
                 // SYNC POINT (commit → reap): Acquire, as in `try_take`.
-                let t = tag(self.seq(pos).load(Ordering::Acquire));
-                if t == committed_tag(pos) || t == free_tag(pos) {
+                let word = self.seq(pos).load(Ordering::Acquire);
+                if tag(word) == committed_tag(pos) || self.free_for(pos, word) {
                     self.release(pos, true);
                 }
             }
@@ -1550,8 +1670,9 @@ impl Ring {
                 continue;
             }
             // SYNC POINT (commit/release → reap): Acquire, as in `try_take`.
-            let t = tag(self.seq_at(d).load(Ordering::Acquire));
-            if owner & OWNER_CLAIM != 0 && t == free_tag(pos) && pos < tail {
+            let word = self.seq_at(d).load(Ordering::Acquire);
+            let t = tag(word);
+            if owner & OWNER_CLAIM != 0 && self.free_for(pos, word) && pos < tail {
                 self.commit(pos, true, true);
                 voided += 1;
             } else if owner & OWNER_CLAIM == 0 && t == committed_tag(pos) && pos < head {
@@ -1584,8 +1705,8 @@ impl Ring {
     /// whatever the words say.
     fn void_open_claims(&self, head: u64, tail: u64) -> u64 {
         let past_run = |head: u64| {
-            // Relaxed: ordered after the Acquire of `head` (`Cursors::run_end`).
-            let end = self.cursors.run_end.load(Ordering::Relaxed);
+            // Relaxed: ordered after the Acquire of `head` (`RunCursors::end`).
+            let end = self.cursors.runs.end.load(Ordering::Relaxed);
             if self.below(head, end) { end } else { head }
         };
         let mut voided = 0;
@@ -1594,7 +1715,7 @@ impl Ring {
             // SYNC POINT (release → reap): Acquire, as in `try_claim`.
             let word = self.seq(pos).load(Ordering::Acquire);
             let t = tag(word);
-            pos = if t == free_tag(pos) {
+            pos = if self.free_for(pos, word) {
                 self.void_claim(pos);
                 voided += 1;
                 next(pos)
@@ -1629,7 +1750,7 @@ impl Ring {
     /// claimed position: not committed yet). Statistics only.
     pub(crate) fn is_unpublished(&self, pos: u64) -> bool {
         // Relaxed: statistics only.
-        tag(self.seq(pos).load(Ordering::Relaxed)) == free_tag(pos)
+        self.free_for(pos, self.seq(pos).load(Ordering::Relaxed))
     }
 
     /// Producer cursor (positions claimed so far).

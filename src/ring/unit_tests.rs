@@ -257,7 +257,7 @@ fn impossible_runs_are_corruption() {
     // The run's end in the shared cursors is for reapers; the consumer
     // goes by its own copy, so a peer's scribble there hands out nothing.
     let ring = Ring::new(8).unwrap();
-    ring.cursors.run_end.store(5, super::Ordering::Relaxed);
+    ring.cursors.runs.end.store(5, super::Ordering::Relaxed);
     assert_eq!(ring.try_take(false), Take::Empty(0));
     assert_eq!(ring.take_run(0, 4), 0);
     let ring = Ring::new(8).unwrap();
@@ -307,6 +307,109 @@ fn a_dead_sole_consumers_takes_inside_a_run_are_released() {
     assert_eq!(released, [0, 1, 2]);
     assert_eq!(ring.try_take(false), Take::Taken { pos: 3, aborted: false });
     assert_eq!(ring.try_take(false), Take::Taken { pos: 4, aborted: false });
+}
+
+/// A run released through the freed cursor leaves its words as they were
+/// and frees the whole next lap of its positions for claims; a run
+/// released while an earlier record is held writes its words and leaves
+/// the cursor, which the next run released walks up over what they say.
+#[test]
+fn runs_released_through_the_freed_cursor() {
+    let ring = Ring::new(8).unwrap();
+    let word = |pos: u64| ring.seq(pos).load(Ordering::Relaxed);
+    assert_eq!(ring.claim_run(4), (0, 4));
+    ring.commit_run(0, 4);
+    assert_eq!(ring.take_run(0, 4), 4);
+    let before: Vec<u64> = (0..4).map(word).collect();
+    ring.release_run(0, 4, true);
+    assert_eq!((0..4).map(word).collect::<Vec<_>>(), before, "no word written");
+    assert!(!ring.is_released(0), "is_released reads words only");
+    // 4..8 are free in their first lap, 8..12 through the cursor.
+    assert_eq!(ring.claim_run(9), (4, 8));
+    (4..12).for_each(|pos| _ = ring.commit(pos, false, false));
+    assert_eq!(ring.take_run(4, 8), 8);
+    // 4 is held as a message; the run 5..8 goes first: by its words.
+    ring.release_run(5, 3, true);
+    assert!((5..8).all(|pos| ring.is_released(pos)));
+    assert_eq!(ring.claim_run(1), (12, 0), "12 waits for 4");
+    assert_eq!(ring.try_claim(false), Claim::Full(12));
+    ring.release(4, false);
+    // The run 8..12 walks the cursor over 4..8 (their words) and frees
+    // itself with the cursor too.
+    ring.release_run(8, 4, true);
+    assert!(!ring.is_released(8), "8..12 went through the cursor");
+    assert_eq!(ring.claim_run(8), (12, 8), "the whole next lap is free");
+    // Without `sole` (consumers that take by CAS) releases write words.
+    let ring = Ring::new(4).unwrap();
+    assert_eq!(ring.claim_run(2), (0, 2));
+    ring.commit_run(0, 2);
+    assert_eq!(ring.take_run(0, 2), 2);
+    ring.release_run(0, 2, false);
+    assert!(ring.is_released(0) && ring.is_released(1));
+}
+
+/// A producer waiting for a position the freed cursor frees is woken by
+/// it: its last look reads the cursor, not only the stale word.
+#[test]
+fn a_producer_waiting_for_a_freed_position_sees_the_cursor() {
+    let ring = Ring::new(2).unwrap();
+    assert_eq!(ring.claim_run(2), (0, 2));
+    ring.commit_run(0, 2);
+    assert_eq!(ring.take_run(0, 2), 2);
+    assert_eq!(ring.try_claim(false), Claim::Full(2));
+    assert_eq!(ring.register_producer(2), Register::Parked);
+    ring.release_run(0, 2, true);
+    assert!(ring.must_notify_producers(), "the parked producer is told");
+    assert_eq!(ring.register_producer(2), Register::Changed, "its last look sees the cursor");
+    assert_eq!(ring.try_claim(false), Claim::Claimed(2));
+}
+
+/// A dead sole consumer whose earlier runs went through the freed cursor:
+/// the reaper releases what it held (a run whose inner words are stale,
+/// from the lap before) and leaves the positions below the cursor, whose
+/// descriptors the live producer already reuses, as they are.
+#[test]
+fn a_dead_sole_consumers_takes_beside_the_freed_cursor_are_released() {
+    let ring = Ring::new(8).unwrap();
+    let word = |pos: u64| ring.seq(pos).load(Ordering::Relaxed);
+    assert_eq!(ring.claim_run(4), (0, 4));
+    ring.commit_run(0, 4);
+    assert_eq!(ring.take_run(0, 4), 4);
+    ring.release_run(0, 4, true);
+    assert_eq!(ring.claim_run(4), (4, 4));
+    ring.commit_run(4, 4);
+    assert_eq!(ring.take_run(4, 4), 4);
+    // The producer's next lap: 8 committed, 9 to 11 open (stale words).
+    assert_eq!(ring.claim_run(4), (8, 4));
+    ring.commit(8, false, false);
+    let below: Vec<u64> = (1..4).map(word).collect();
+    // The consumer dies holding 4 to 7.
+    assert_eq!(ring.reap(2, Sole { producer: false, consumer: true }), 0);
+    assert!((4..8).all(|pos| ring.is_released(pos)), "what it held came back");
+    assert_eq!((1..4).map(word).collect::<Vec<_>>(), below, "below the cursor: untouched");
+    assert!(ring.is_ready(8), "the next lap's commit stays");
+    assert!((9..12).all(|pos| ring.is_unpublished(pos)), "the open claims stay");
+}
+
+/// A dead sole producer's claims of positions the freed cursor freed read
+/// the words of the lap before (stale): the reaper finds them all the same.
+#[test]
+fn a_dead_sole_producers_claims_beside_the_freed_cursor_are_found() {
+    let ring = Ring::new(4).unwrap();
+    assert_eq!(ring.claim_run(4), (0, 4));
+    ring.commit_run(0, 4);
+    assert_eq!(ring.take_run(0, 4), 4);
+    ring.release_run(0, 4, true);
+    // 4 committed alone, 5 and 6 open when the producer dies.
+    assert_eq!(ring.claim_run(3), (4, 3));
+    ring.commit(4, false, false);
+    assert_eq!(ring.reap(1, Sole { producer: true, consumer: false }), 2);
+    let takes: Vec<_> = (0..4).map(|_| ring.try_take(false)).collect();
+    let aborted = |pos| Take::Taken { pos, aborted: true };
+    assert_eq!(
+        takes,
+        [Take::Taken { pos: 4, aborted: false }, aborted(5), aborted(6), Take::Empty(7)]
+    );
 }
 
 /// Hot slots: a claim starts a new epoch (slot 0) only when every earlier

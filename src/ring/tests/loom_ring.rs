@@ -478,6 +478,26 @@ fn arena_reuses_space_only_after_release() {
     });
 }
 
+/// Takes four values in runs of up to two (a record, then `take_run`),
+/// reading each, and hands every run to `release` as `(first, n)`.
+fn take_in_runs(ch: &Chan, release: impl Fn(u64, u64)) -> Vec<u64> {
+    let mut got = Vec::new();
+    while got.len() < 4 {
+        let Some((first, v)) = ch.try_take(false) else {
+            thread::yield_now();
+            continue;
+        };
+        got.push(v);
+        let more = ch.ring.take_run(first + 1, 1);
+        for pos in first + 1..first + 1 + more {
+            // SAFETY: taken by the run: ours (shared read) until release.
+            got.push(ch.cells[ch.ring.consumer_slot(pos)].with(|c| unsafe { *c }));
+        }
+        release(first, 1 + more);
+    }
+    got
+}
+
 /// Runs claimed and taken with one cursor store each (`claim_run`,
 /// `take_run`): a producer writes runs of two into a ring of two while the
 /// consumer takes whatever run is committed and releases it. No record is
@@ -504,25 +524,36 @@ fn runs_claimed_and_taken_with_one_cursor_store() {
                 }
             }
         });
-        let mut got = Vec::new();
-        while got.len() < 4 {
-            let Some((first, v)) = ch.try_take(false) else {
-                thread::yield_now();
-                continue;
-            };
-            got.push(v);
-            let more = ch.ring.take_run(first + 1, 1);
-            for pos in first + 1..first + 1 + more {
-                // SAFETY: taken by the run: ours (shared read) until release.
-                got.push(ch.cells[ch.ring.consumer_slot(pos)].with(|c| unsafe { *c }));
-            }
-            for pos in first..first + 1 + more {
+        let got = take_in_runs(&ch, |first, n| {
+            for pos in first..first + n {
                 ch.ring.release(pos, true);
             }
-        }
+        });
         producer.join().unwrap();
         assert_eq!(got, [1, 2, 3, 4]);
     });
+}
+
+/// A producer that writes the values 1 to 4 in runs of up to `most`, each
+/// claimed with one cursor store and committed with one word.
+fn spawn_runs(ch: &Arc<Chan>, most: u64) -> thread::JoinHandle<()> {
+    let p = ch.clone();
+    thread::spawn(move || {
+        let mut next = 1;
+        while next <= 4 {
+            let (start, got) = p.ring.claim_run((5 - next).min(most));
+            for pos in start..start + got {
+                // SAFETY: the run's claim makes these cells ours until the
+                // run is committed.
+                p.cells[p.ring.producer_slot(pos)].with_mut(|c| unsafe { *c = next });
+                next += 1;
+            }
+            p.ring.commit_run(start, got);
+            if got == 0 {
+                thread::yield_now();
+            }
+        }
+    })
 }
 
 /// Runs committed with one word (`commit_run`): the producer publishes runs
@@ -535,23 +566,7 @@ fn runs_claimed_and_taken_with_one_cursor_store() {
 fn runs_committed_with_one_word() {
     loom::model(|| {
         let ch = Chan::hot(3);
-        let p = ch.clone();
-        let producer = thread::spawn(move || {
-            let mut next = 1;
-            while next <= 4 {
-                let (start, got) = p.ring.claim_run((5 - next).min(3));
-                for pos in start..start + got {
-                    // SAFETY: the run's claim makes these cells ours until
-                    // the run is committed.
-                    p.cells[p.ring.producer_slot(pos)].with_mut(|c| unsafe { *c = next });
-                    next += 1;
-                }
-                p.ring.commit_run(start, got);
-                if got == 0 {
-                    thread::yield_now();
-                }
-            }
-        });
+        let producer = spawn_runs(&ch, 3);
         let mut got = Vec::new();
         let mut one_by_one = false;
         while got.len() < 4 {
@@ -698,5 +713,66 @@ fn hot_slots_wait_for_the_oldest_release() {
         producer.join().unwrap();
         assert_eq!((a, b, again), (1, 2, 1));
         assert_eq!(ch.recv(false), 3);
+    });
+}
+
+/// Runs released through the freed cursor (`Batch` drop in a channel whose
+/// consumers take without CAS): the producer writes runs of up to two into
+/// a ring of two, the consumer takes what is committed as a run and
+/// releases it with one store of the cursor, whose Acquire by the next
+/// claim is all that orders the consumer's reads before the producer's
+/// writes of the same cells (the cells report a race otherwise).
+#[test]
+fn runs_released_through_the_freed_cursor() {
+    loom::model(|| {
+        let ch = Chan::new(2);
+        let producer = spawn_runs(&ch, 2);
+        let got = take_in_runs(&ch, |first, n| ch.ring.release_run(first, n, true));
+        producer.join().unwrap();
+        assert_eq!(got, [1, 2, 3, 4]);
+    });
+}
+
+/// The freed cursor with releases out of order, from two threads, while a
+/// producer waits for room: records 0, 1 and 2 fill a ring of three; one
+/// thread releases record 1 as a run (record 0 is still held: its words),
+/// another record 0 (through the cursor, or, if record 1 went first, both
+/// through it). The parked producer is woken, whichever went first; a
+/// third release (record 2) walks the cursor over what the words say, so
+/// the whole next lap is free through it; and no cell is written while
+/// its record is held.
+#[test]
+fn freed_cursor_out_of_order_releases_wake_and_catch_up() {
+    loom::model(|| {
+        let ch = Chan::new(3);
+        for v in 1..=3 {
+            ch.send(false, v, false);
+        }
+        let held: Vec<_> = (0..3).map(|_| ch.try_take(false).unwrap()).collect();
+        assert_eq!(held.iter().map(|h| h.1).collect::<Vec<_>>(), [1, 2, 3]);
+        let release = |ch: &Arc<Chan>, pos: u64| {
+            let c = ch.clone();
+            thread::spawn(move || {
+                // SAFETY: taken and not released: ours (shared read).
+                let v = c.cells[c.ring.consumer_slot(pos)].with(|c| unsafe { *c });
+                assert_eq!(v, pos + 1, "a held record was overwritten");
+                c.ring.release_run(pos, 1, true);
+                c.ring.must_notify_producers()
+            })
+        };
+        let late = release(&ch, 1);
+        let early = release(&ch, 0);
+        let (claimed, parked) = claim_or_park(&ch);
+        if claimed {
+            // SAFETY: claimed: the cell is ours until its commit.
+            ch.cells[ch.ring.producer_slot(3)].with_mut(|c| unsafe { *c = 4 });
+        }
+        let woke = late.join().unwrap() | early.join().unwrap();
+        assert!(claimed || (parked && woke), "lost wake-up: claimed={claimed} parked={parked}");
+        ch.ring.release_run(2, 1, true);
+        // Whatever the claim above took, the rest of the lap is free, with
+        // no word of it written: through the cursor.
+        let from = if claimed { 4 } else { 3 };
+        assert_eq!(ch.ring.claim_run(3), (from, 6 - from));
     });
 }

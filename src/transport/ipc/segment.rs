@@ -47,8 +47,9 @@ pub(crate) const MAGIC: [u8; 8] = *b"PSYNEIPC";
 /// Version 8: packed descriptors and hot payload slots for busy-spinning
 /// channels with one producer and one consumer (the header's `PACKED`, a
 /// third flag bit of sequence words, so tags start at bit 3, and the
-/// cursors' `epoch`).
-pub(crate) const LAYOUT_VERSION: u32 = 8;
+/// cursors' `epoch`). Version 9: runs released with one store (the
+/// cursors' `freed`).
+pub(crate) const LAYOUT_VERSION: u32 = 9;
 
 const PAGE: usize = 4096;
 /// Longest schema table a segment may carry (psyne's own are a few hundred
