@@ -488,14 +488,26 @@ fn recv_many_blocking_waits_then_ends() {
 }
 
 /// Batches of a ring sized in bytes hold one record each (their records are
-/// found through descriptors, not by position).
+/// found through descriptors, not by position), and give their space back
+/// when dropped: the arena reads their descriptors to reclaim it, so the
+/// ring keeps going for many laps.
 #[test]
 fn batches_of_a_byte_sized_ring_hold_one_record() {
-    let (mut tx, mut rx) = psyne::channel::<u64>().bytes(1024).spsc().unwrap();
+    byte_sized_batches::<psyne::Spsc>();
+    byte_sized_batches::<psyne::Mpsc>();
+}
+
+fn byte_sized_batches<P: Pattern>() {
+    let build = psyne::channel::<u64>().bytes(1024).pattern::<P>();
+    let (mut tx, mut rx) = build.build().unwrap();
     tx.try_send_batch(&[5, 6, 7]).unwrap();
     for v in [5, 6, 7] {
         let batch = rx.try_recv_batch(8).unwrap();
         assert_eq!((batch.len(), batch.get(0)), (1, Some(&v)));
+    }
+    for v in 0..1000u64 {
+        tx.try_send(v).unwrap_or_else(|e| panic!("send {v}: {e}"));
+        assert_eq!(rx.try_recv_batch(8).unwrap().get(0), Some(&v));
     }
 }
 

@@ -630,7 +630,10 @@ impl Shared {
     /// Consumer: hands the taken records `start..start + n` back, with one
     /// wake-up check for all of them.
     pub(crate) fn release_run(&self, start: u64, n: u64) {
-        self.ring.release_run(start, n, !self.cfg.take_multi);
+        // Through the freed cursor where consumers take in order, and
+        // where no arena frees space by reading the words.
+        let sole = !self.cfg.take_multi && self.fixed_size().is_some();
+        self.ring.release_run(start, n, sole);
         if self.cfg.parks && self.ring.must_notify_producers() {
             self.wake();
         }

@@ -17,7 +17,9 @@
 //! (advancing `head`) when the tag is `2p + 1`; the record stays committed
 //! while the `Msg` that reads it lives, and *release* stores `2(p + cap)`,
 //! which frees the descriptor for the producer one lap later. Because every
-//! descriptor is released on its own, messages may be dropped in any order.
+//! descriptor can be released on its own, messages may be dropped in any
+//! order (runs released in order may instead move one cursor: see "The
+//! freed cursor").
 //! This is D. Vyukov's bounded queue with the consume split in two (take and
 //! release) and the tag doubled so that a one-slot ring works.
 //!
@@ -33,8 +35,9 @@
 //! descriptors: the Acquire of `p`'s word made all their bytes visible.
 //! Releases stay one per record, in any order (a release of a position
 //! inside a run stores the same word as any release), but for the one
-//! below. So a position below `head` that still reads free for itself was
-//! taken inside a run and not released yet, and one at or above `run_end`
+//! below. So a position below `head`, and not below that cursor, that still
+//! reads free for itself (or older) was taken inside a run and not released
+//! yet, and one at or above `run_end`
 //! that reads free was claimed and not committed: what [`Ring::reap`]
 //! relies on. The last record of a run is committed on its own so that
 //! [`Ring::unpublished`], which walks back from `tail` over positions that
@@ -56,15 +59,23 @@
 //! per record (the descriptor lines of the spread layout), which is what
 //! a cross-core stream of small records pays for.
 //!
-//! Only the releaser of the run that starts at `freed` may move it (runs
-//! are disjoint, so there is one), with a plain store. A run released
-//! while an earlier record is still held writes its words instead; the
-//! next run released after that walks `freed` up over the positions that
-//! read released, so one record released late slows down one run, not
-//! every run after it. Two releasers never both move the cursor past each
-//! other's run: one that moves it has checked that every position before
-//! its run reads released, which a run released through the cursor never
-//! does.
+//! A releaser moves `freed` with a plain store, and only once every
+//! position from it up to its run is released; the only releaser that
+//! finds so without a walk is the one whose run starts at `freed` (runs
+//! are disjoint). A run released while an earlier record is still held
+//! writes its words instead; the next run released after that walks the
+//! positions between `freed` and itself and moves `freed` if they all read
+//! released, so one record released late slows down one run, not every
+//! run after it. The walk covers one lap below the run at most: the take
+//! of `start` proves every position up to `start - cap` released (the
+//! producer claimed the lap after each of them). Two releasers never both
+//! move the cursor, out of order, past a record still held: each one's
+//! walk covers every record still held below its run (those lie within a
+//! lap of it), and a run released through the cursor reads released only
+//! once the cursor covers it, so a releaser whose walk crosses another's
+//! run comes after that one's store. The cursor is read with Acquire by
+//! releasers too, so that each store carries the releases before it on to
+//! producers.
 //!
 //! # Hot slots
 //!
@@ -252,8 +263,8 @@ pub(crate) struct Sole {
     pub(crate) producer: bool,
     /// It held the receiver of a single-consumer channel (whose producers
     /// never take, so not overwrite-oldest): its takes are the positions of
-    /// the lap below `head` that read committed, or free for themselves
-    /// (inside a run).
+    /// the lap below `head`, and not below the freed cursor, that read
+    /// committed, or free for themselves or older (inside a run).
     pub(crate) consumer: bool,
 }
 
@@ -985,7 +996,8 @@ impl Ring {
         loop {
             // SYNC POINT (release → claim): Acquire pairs with the Release
             // store in `release`, so the previous lap's reader is done with the
-            // bytes before we overwrite them.
+            // bytes before we overwrite them (or, for a word older than
+            // that, `free_for` Acquires the freed cursor).
             let word = self.seq(pos).load(Ordering::Acquire);
             let t = tag(word);
             if self.free_for(pos, word) {
@@ -1068,7 +1080,8 @@ impl Ring {
     /// producers' lock.
     pub(crate) fn try_unclaim(&self, pos: u64, multi: bool) -> bool {
         // Nothing was published for `pos`: its descriptor still reads free
-        // for `pos`, so after the rewind the next claim of `pos` finds it
+        // for `pos` (or older, freed by the cursor: see `free_for`), so after
+        // the rewind the next claim of `pos` finds it
         // exactly as the first one did. Relaxed as in `try_claim`.
         if multi {
             self.cursors
@@ -1433,27 +1446,32 @@ impl Ring {
         }
     }
 
-    /// Moves the freed cursor past `[start, start + n)` if every position
-    /// from it up to `start` reads released: whether it did. Only the
-    /// releaser of the run that starts at the cursor can find that (see
-    /// "The freed cursor"). A cursor a peer wrote that lies not within a
-    /// lap below `start` is left alone.
+    /// Moves the freed cursor past `[start, start + n)` (taken, in a ring
+    /// whose consumers take in order) if every position from it up to
+    /// `start` reads released: whether it did (see "The freed cursor").
+    /// A cursor more than a lap behind `start` (positions released one by
+    /// one for a lap) is walked up from a lap below `start`; so is one a
+    /// peer wrote ahead of it.
     #[inline]
     fn try_free(&self, start: u64, n: u64) -> bool {
-        // Relaxed: only this caller can move the cursor now, if it finds
-        // what follows; the walk's Acquires order what it relies on.
-        let freed = self.cursors.runs.freed.load(Ordering::Relaxed);
+        // SYNC POINT (release → release): Acquire, so that the store below
+        // carries the release that moved the cursor here on to producers.
+        let freed = self.cursors.runs.freed.load(Ordering::Acquire);
         if freed != start {
-            if !self.below(freed, start) {
-                return false;
-            }
+            // The take of `start` proves `start - cap` and every position
+            // before it released.
+            let from = if self.below(freed, start) {
+                freed
+            } else {
+                start.wrapping_sub(self.cap).wrapping_add(1)
+            };
             let cap = self.cap;
             let released = |(pos, seq): (u64, &AtomicU64)| {
-                // SYNC POINT (release → release): Acquire, so that the
-                // store below hands the earlier releases on to producers.
+                // SYNC POINT (release → release): Acquire, as above, for
+                // the releases of the walked words.
                 tag(seq.load(Ordering::Acquire)) >= free_tag(pos.wrapping_add(cap))
             };
-            if !self.seqs(freed, start.wrapping_sub(freed)).all(released) {
+            if !self.seqs(from, start.wrapping_sub(from)).all(released) {
                 return false;
             }
         }
@@ -1558,7 +1576,8 @@ impl Ring {
     /// Whether the record at `pos` has been released (its descriptor is free
     /// for the next lap), as its word says: a run released through the
     /// freed cursor leaves its words as they were (see "The freed cursor").
-    /// That never happens in the rings of the arena, which frees only what
+    /// Rings with an arena never release through the cursor (their
+    /// channel's `release_run` says so), since the arena frees only what
     /// this reports; hot slots then merely start no new epoch.
     #[inline]
     pub(crate) fn is_released(&self, pos: u64) -> bool {

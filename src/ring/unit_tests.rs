@@ -348,6 +348,27 @@ fn runs_released_through_the_freed_cursor() {
     assert!(ring.is_released(0) && ring.is_released(1));
 }
 
+/// A cursor left more than a lap behind (a lap of records released one by
+/// one) is walked up from a lap below the run that releases next: the
+/// take of the run's first record proves everything before that lap
+/// released.
+#[test]
+fn a_cursor_a_lap_behind_catches_up() {
+    let ring = Ring::new(4).unwrap();
+    for pos in 0..6 {
+        assert_eq!(ring.try_claim(false), Claim::Claimed(pos));
+        ring.commit(pos, false, false);
+        assert_eq!(ring.try_take(false), Take::Taken { pos, aborted: false });
+        ring.release(pos, false);
+    }
+    assert_eq!(ring.claim_run(2), (6, 2));
+    ring.commit_run(6, 2);
+    assert_eq!(ring.take_run(6, 2), 2);
+    ring.release_run(6, 2, true);
+    assert!(!ring.is_released(6), "through the cursor, from 0 to 8");
+    assert_eq!(ring.claim_run(4), (8, 4), "the next lap is free");
+}
+
 /// A producer waiting for a position the freed cursor frees is woken by
 /// it: its last look reads the cursor, not only the stale word.
 #[test]

@@ -735,9 +735,10 @@ fn runs_released_through_the_freed_cursor() {
 
 /// The freed cursor with releases out of order, from two threads, while a
 /// producer waits for room: records 0, 1 and 2 fill a ring of three; one
-/// thread releases record 1 as a run (record 0 is still held: its words),
-/// another record 0 (through the cursor, or, if record 1 went first, both
-/// through it). The parked producer is woken, whichever went first; a
+/// thread releases record 1 as a run, another record 0. Record 0 goes
+/// through the cursor; record 1 too if record 0 went first, and by its
+/// word if it went first (record 0 still held). The parked producer is
+/// woken, whichever went first; a
 /// third release (record 2) walks the cursor over what the words say, so
 /// the whole next lap is free through it; and no cell is written while
 /// its record is held.
@@ -774,5 +775,82 @@ fn freed_cursor_out_of_order_releases_wake_and_catch_up() {
         // no word of it written: through the cursor.
         let from = if claimed { 4 } else { 3 };
         assert_eq!(ch.ring.claim_run(3), (from, 6 - from));
+    });
+}
+
+/// The freed cursor beside several producers, which claim by CAS on
+/// `tail` (MPSC): in a one-slot ring the consumer releases the record it
+/// holds as a run, through the cursor, while two producers each try one
+/// claim of the next position (one bounded attempt each, as the models
+/// above). A claim must see the slot freed before it writes (the cell
+/// reports a race otherwise), at most one of them gets it, and what was
+/// sent arrives.
+#[test]
+fn freed_cursor_with_producers_that_claim_by_cas() {
+    loom::model(|| {
+        let ch = Chan::new(1);
+        ch.send(true, 1, false);
+        let (pos, v) = ch.try_take(false).unwrap();
+        assert_eq!(v, 1);
+        let producers: Vec<_> = [2, 3]
+            .into_iter()
+            .map(|v| {
+                let p = ch.clone();
+                thread::spawn(move || match p.ring.try_claim(true) {
+                    Claim::Claimed(pos) => {
+                        // SAFETY: the claim makes this cell ours until commit.
+                        p.cells[p.ring.producer_slot(pos)].with_mut(|c| unsafe { *c = v });
+                        p.ring.commit(pos, false, true);
+                        Some(v)
+                    }
+                    Claim::Full(_) => None,
+                    Claim::Corrupt => panic!("an honest ring read as corrupt"),
+                })
+            })
+            .collect();
+        // SAFETY: taken and not released: ours (shared read).
+        let again = ch.cells[ch.ring.consumer_slot(pos)].with(|c| unsafe { *c });
+        assert_eq!(again, 1, "a held record was overwritten");
+        ch.ring.release_run(pos, 1, true);
+        let sent: Vec<u64> = producers.into_iter().filter_map(|p| p.join().unwrap()).collect();
+        assert!(sent.len() <= 1, "two claims of one slot: {sent:?}");
+        let mut got = Vec::new();
+        drain(&ch, false, &mut got);
+        assert_eq!(got, sent);
+    });
+}
+
+/// Two runs released through the freed cursor from two threads, in either
+/// order, and a producer that claims both slots again at once: whatever
+/// the producer claims was read out first (the cells report a race
+/// otherwise). The second release's store carries the first one's reads
+/// on to the producer because its load of the cursor is an Acquire; loom
+/// cannot check that part (its atomics hand the clocks of a location's
+/// earlier Release stores on with later ones), the C++/Rust model needs it.
+#[test]
+fn the_freed_cursor_carries_every_release_before_it() {
+    loom::model(|| {
+        let ch = Chan::new(2);
+        ch.send(false, 1, false);
+        ch.send(false, 2, false);
+        let held = [ch.try_take(false).unwrap().0, ch.try_take(false).unwrap().0];
+        let releasers: Vec<_> = held
+            .into_iter()
+            .map(|pos| {
+                let c = ch.clone();
+                thread::spawn(move || {
+                    // SAFETY: taken and not released: ours (shared read).
+                    let v = c.cells[c.ring.consumer_slot(pos)].with(|c| unsafe { *c });
+                    assert_eq!(v, pos + 1, "a held record was overwritten");
+                    c.ring.release_run(pos, 1, true);
+                })
+            })
+            .collect();
+        let (start, got) = ch.ring.claim_run(2);
+        for pos in start..start + got {
+            // SAFETY: the run's claim makes these cells ours until commit.
+            ch.cells[ch.ring.producer_slot(pos)].with_mut(|c| unsafe { *c = 0 });
+        }
+        releasers.into_iter().for_each(|r| r.join().unwrap());
     });
 }
