@@ -375,8 +375,12 @@ impl<T: Message + ?Sized + fmt::Debug> fmt::Debug for MsgRef<'_, T> {
 
 /// Several messages received in one run, read in place like [`Msg`]s and
 /// released together when the batch is dropped: one reference count and one
-/// wake-up check for the whole run instead of one per message. (Taken apart
-/// with `into_iter`, its messages become separate `Msg`s, each with its own.)
+/// wake-up check for the whole run instead of one per message, and, in a
+/// channel of fixed-size records whose receivers take in order (SPSC,
+/// MPSC), with no earlier message still held, one store that frees the
+/// whole run for senders.
+/// (Taken apart with `into_iter`, its messages become separate `Msg`s, each
+/// with its own.)
 ///
 /// From [`Receiver::recv_batch`](crate::Receiver::recv_batch),
 /// [`try_recv_batch`](crate::Receiver::try_recv_batch) and
