@@ -66,16 +66,27 @@
 //! writes its words instead; the next run released after that walks the
 //! positions between `freed` and itself and moves `freed` if they all read
 //! released, so one record released late slows down one run, not every
-//! run after it. The walk covers one lap below the run at most: the take
-//! of `start` proves every position up to `start - cap` released (the
-//! producer claimed the lap after each of them). Two releasers never both
-//! move the cursor, out of order, past a record still held: each one's
-//! walk covers every record still held below its run (those lie within a
-//! lap of it), and a run released through the cursor reads released only
-//! once the cursor covers it, so a releaser whose walk crosses another's
-//! run comes after that one's store. The cursor is read with Acquire by
-//! releasers too, so that each store carries the releases before it on to
-//! producers.
+//! run after it (while a record stays held, every run released after it
+//! walks up to it again: at most a lap of loads per run). The walk covers
+//! one lap below the run at most: the take of `start` proves every
+//! position up to `start - cap` released (the lap after each of them was
+//! claimed).
+//!
+//! Why the cursor only moves up, and never past a record still held:
+//! - Each walk covers every record still held below its run (those lie
+//!   within a lap of it), and a run released through the cursor reads
+//!   released only once the cursor covers it (its words are stale until
+//!   the producer reuses its positions), so a releaser whose walk crosses
+//!   another's run comes after that one's store.
+//! - A run that lies wholly below a walk (a lap or more below the
+//!   releaser's run) was released before the claim of the lap after it,
+//!   which came before the claim of the releaser's run (claims by CAS are
+//!   AcqRel, so each follows the ones before it), which came before the
+//!   releaser's take. The releaser loads the cursor with Acquire after
+//!   that take, so it reads that run's store, or a later one, and stores
+//!   after it.
+//! - Each store comes after the load of the store it replaces (Acquire),
+//!   so it carries the releases before it on to producers.
 //!
 //! # Hot slots
 //!
@@ -497,8 +508,8 @@ pub(crate) struct Cursors {
     waiting: CachePadded<AtomicU64>,
 }
 
-/// The cursors that the only consumer writes once per run, on one line:
-/// reapers read `end`, the producer `freed` (once per run too).
+/// The cursors that consumers of runs write once per run, on one line:
+/// reapers read `end`, producers `freed` (once per run too).
 #[repr(C)]
 #[derive(Debug)]
 struct RunCursors {
@@ -508,8 +519,9 @@ struct RunCursors {
     /// reads `head` with Acquire sees the run it points into).
     end: AtomicU64,
     /// Every position below it is released (see "The freed cursor"). Moved
-    /// only by the consumer that releases the run starting at it, with
-    /// Release; producers load it with Acquire.
+    /// up, with Release, by whoever drops a run (a `Batch`, on any thread)
+    /// once everything before the run reads released; loaded with Acquire
+    /// by producers and by those releasers.
     freed: AtomicU64,
 }
 
@@ -1010,13 +1022,20 @@ impl Ring {
                     }
                     return Claim::Claimed(pos);
                 }
-                // Strong CAS (same code as weak on x86; loom would explore spurious
-                // failures of a weak one forever). Relaxed: the CAS decides ownership of `pos`; the record's
-                // visibility is published later through `seq`.
+                // Strong CAS (same code as weak on x86; loom would explore
+                // spurious failures of a weak one forever). The CAS decides
+                // ownership of `pos`; the record's visibility is published
+                // later through `seq`. SYNC POINT (claim → claim): AcqRel
+                // (the same instruction as Relaxed on x86), so that each
+                // claim comes after what the claims before it read: a
+                // consumer that takes `p` then knows every release that
+                // let `p - cap` and the positions before it be claimed,
+                // which the freed cursor's walk relies on (see
+                // `try_free`). Relaxed on failure: nothing is claimed.
                 match self.cursors.tail.compare_exchange(
                     pos,
                     next(pos),
-                    Ordering::Relaxed,
+                    Ordering::AcqRel,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => return Claim::Claimed(pos),

@@ -367,6 +367,26 @@ fn a_cursor_a_lap_behind_catches_up() {
     ring.release_run(6, 2, true);
     assert!(!ring.is_released(6), "through the cursor, from 0 to 8");
     assert_eq!(ring.claim_run(4), (8, 4), "the next lap is free");
+
+    // The same with a record of that lap still held: the walk meets it,
+    // and the run writes its words.
+    let ring = Ring::new(4).unwrap();
+    for pos in 0..6 {
+        assert_eq!(ring.try_claim(false), Claim::Claimed(pos));
+        ring.commit(pos, false, false);
+        assert_eq!(ring.try_take(false), Take::Taken { pos, aborted: false });
+        if pos != 5 {
+            ring.release(pos, false);
+        }
+    }
+    assert_eq!(ring.claim_run(3), (6, 3));
+    ring.commit_run(6, 3);
+    assert_eq!(ring.take_run(6, 3), 3);
+    ring.release_run(6, 3, true);
+    assert!((6..9).all(|pos| ring.is_released(pos)), "by their words");
+    assert_eq!(ring.try_claim(false), Claim::Full(9), "9 waits for the held 5");
+    ring.release(5, false);
+    assert_eq!(ring.claim_run(4), (9, 4));
 }
 
 /// A producer waiting for a position the freed cursor frees is woken by
