@@ -1484,11 +1484,10 @@ impl Ring {
             } else {
                 start.wrapping_sub(self.cap).wrapping_add(1)
             };
-            let cap = self.cap;
             let released = |(pos, seq): (u64, &AtomicU64)| {
                 // SYNC POINT (release → release): Acquire, as above, for
                 // the releases of the walked words.
-                tag(seq.load(Ordering::Acquire)) >= free_tag(pos.wrapping_add(cap))
+                self.reads_released(pos, seq.load(Ordering::Acquire))
             };
             if !self.seqs(from, start.wrapping_sub(from)).all(released) {
                 return false;
@@ -1602,7 +1601,14 @@ impl Ring {
     pub(crate) fn is_released(&self, pos: u64) -> bool {
         // SYNC POINT (release → reclaim): Acquire pairs with `release`, so the
         // reader is done with the record's bytes before the arena reuses them.
-        tag(self.seq(pos).load(Ordering::Acquire)) >= free_tag(pos.wrapping_add(self.cap))
+        self.reads_released(pos, self.seq(pos).load(Ordering::Acquire))
+    }
+
+    /// Whether `word`, read at `pos`, says the record at `pos` was released:
+    /// free for the next lap, or claimed or committed in it.
+    #[inline(always)]
+    fn reads_released(&self, pos: u64, word: u64) -> bool {
+        tag(word) >= free_tag(pos.wrapping_add(self.cap))
     }
 
     /// Records where a variable-size record's payload is. Producer only,
