@@ -20,7 +20,9 @@
 //! `batch`: runs of 64 messages sent with `send_batch_blocking` and taken
 //! with `recv_batch_blocking`, on a channel with the default wait strategy
 //! (whose descriptors are laid out as a parking `ipc://` channel's), where
-//! the count includes writing the 64 values into an array first.
+//! the count includes writing the 64 values into an array first; or
+//! `batch-with`: the same runs, each value made in its record
+//! (`send_batch_with_blocking`).
 
 use psyne::WaitStrategy;
 
@@ -41,17 +43,28 @@ fn run(n: u64, by_ref: bool, tx: &mut psyne::Sender<M>, rx: &mut psyne::Receiver
     sum
 }
 
-/// Runs of 64: `send_batch_blocking`, then `recv_batch_blocking(64)`.
+/// Runs of 64: `send_batch_blocking` (or, `in_place`,
+/// `send_batch_with_blocking`), then `recv_batch_blocking(64)`.
 #[inline(never)]
-fn run_batched(n: u64, tx: &mut psyne::Sender<M>, rx: &mut psyne::Receiver<M>) -> u64 {
+fn run_batched(
+    n: u64,
+    in_place: bool,
+    tx: &mut psyne::Sender<M>,
+    rx: &mut psyne::Receiver<M>,
+) -> u64 {
     let mut values = [[0u64; 8]; 64];
     let (mut sum, mut sent) = (0u64, 0);
     while sent < n {
         let k = 64.min(n - sent) as usize;
-        for (j, v) in values[..k].iter_mut().enumerate() {
-            *v = [sent + j as u64; 8];
+        if in_place {
+            tx.send_batch_with_blocking(k, |j| [sent + j as u64; 8])
+                .expect("the receiver is alive");
+        } else {
+            for (j, v) in values[..k].iter_mut().enumerate() {
+                *v = [sent + j as u64; 8];
+            }
+            tx.send_batch_blocking(&values[..k]).expect("the receiver is alive");
         }
-        tx.send_batch_blocking(&values[..k]).expect("the receiver is alive");
         let batch = rx.recv_batch_blocking(64).expect("the sender is alive");
         sum = batch.iter().fold(sum, |s, m| s.wrapping_add(m[0]));
         sent += k as u64;
@@ -63,14 +76,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let n: u64 = args.get(1).map_or(Ok(100_000), |s| s.parse())?;
     let mode = args.get(2).map_or("msg", String::as_str);
-    if !matches!(mode, "msg" | "ref" | "batch") {
-        return Err(format!("receive `msg`, `ref` or `batch`, not `{mode}`").into());
+    if !matches!(mode, "msg" | "ref" | "batch" | "batch-with") {
+        return Err(format!("mode `msg`, `ref`, `batch` or `batch-with`, not `{mode}`").into());
     }
-    let wait = if mode == "batch" { WaitStrategy::default() } else { WaitStrategy::BusySpin };
+    let batched = mode.starts_with("batch");
+    let wait = if batched { WaitStrategy::default() } else { WaitStrategy::BusySpin };
     let (mut tx, mut rx) = psyne::channel::<M>().capacity(1024).wait_strategy(wait).spsc()?;
-    let sum = match mode {
-        "batch" => run_batched(n, &mut tx, &mut rx),
-        _ => run(n, mode == "ref", &mut tx, &mut rx),
+    let sum = if batched {
+        run_batched(n, mode == "batch-with", &mut tx, &mut rx)
+    } else {
+        run(n, mode == "ref", &mut tx, &mut rx)
     };
     assert_eq!(sum, (0..n).fold(0u64, u64::wrapping_add));
     println!("{n} messages sent and received");

@@ -42,6 +42,7 @@ fn futures_are_send() {
     is_send(tx.send(1));
     is_send(tx.reserve());
     is_send(tx.send_batch(&[1]));
+    is_send(tx.send_batch_with(1, |i| i as u64));
     is_send(rx.recv());
     let mut v = Vec::new();
     is_send(rx.recv_many(&mut v, 1));

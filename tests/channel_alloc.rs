@@ -96,6 +96,11 @@ fn fixed<P: Pattern>() -> (u64, u64) {
             assert_eq!(run.iter().filter(|m| m[0] == i).count(), run.len());
             drop(run);
             while rx.try_recv_batch(64).is_ok() {}
+            // Made in place, blocking and async.
+            tx.send_batch_with_blocking(16, |_| [i; 8]).unwrap();
+            rt.block_on(tx.send_batch_with(16, |_| [i; 8])).unwrap();
+            let run = rx.try_recv_batch(64).unwrap();
+            assert_eq!(run.iter().filter(|m| m[0] == i).count(), 32);
         }
     };
     // Warm up with the very same steps: the runtime's thread-local state is

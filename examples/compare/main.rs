@@ -210,6 +210,50 @@ macro_rules! async_pair {
     }};
 }
 
+/// psyne's async SPSC stream in runs: the producer sends 64 at a time,
+/// made in a buffer and copied in (`send_batch`) or, `in_place`, each made
+/// in its record (`send_batch_with`); the consumer takes runs of up to 64
+/// (`recv_batch`).
+fn async_batched(rt: &tokio::runtime::Runtime, n: u64, in_place: bool) -> Duration {
+    let (mut tx, mut rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
+    rt.block_on(async move {
+        let start = Instant::now();
+        let p = tokio::spawn(async move {
+            let mut batch = [[0u64; 8]; 64];
+            let mut i = 0;
+            while i < n {
+                let k = 64.min(n - i) as usize;
+                if in_place {
+                    let make = |j: usize| {
+                        let mut m = [0u64; 8];
+                        m[0] = i + j as u64;
+                        m
+                    };
+                    tx.send_batch_with(k, make).await.unwrap();
+                } else {
+                    for (j, m) in batch[..k].iter_mut().enumerate() {
+                        m[0] = i + j as u64;
+                    }
+                    tx.send_batch(&batch[..k]).await.unwrap();
+                }
+                i += k as u64;
+            }
+        });
+        let c = tokio::spawn(async move {
+            let (mut sum, mut got) = (0u64, 0u64);
+            while got < n {
+                let batch = rx.recv_batch(64).await.unwrap();
+                got += batch.len() as u64;
+                sum = batch.iter().fold(sum, |s, m| s.wrapping_add(m[0]));
+            }
+            sum
+        });
+        p.await.unwrap();
+        black_box(c.await.unwrap());
+        start.elapsed()
+    })
+}
+
 fn async_spsc(cfg: &Cfg) {
     let rt = runtime();
     let n = cfg.msgs;
@@ -261,37 +305,12 @@ fn async_spsc(cfg: &Cfg) {
             }),
         ),
         (
-            "psyne batched (send_batch / recv_batch, 64)",
-            Box::new(|| {
-                let (mut tx, mut rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
-                rt.block_on(async move {
-                    let start = Instant::now();
-                    let p = tokio::spawn(async move {
-                        let mut batch = [[0u64; 8]; 64];
-                        let mut i = 0;
-                        while i < n {
-                            let k = 64.min(n - i) as usize;
-                            for (j, m) in batch[..k].iter_mut().enumerate() {
-                                m[0] = i + j as u64;
-                            }
-                            tx.send_batch(&batch[..k]).await.unwrap();
-                            i += k as u64;
-                        }
-                    });
-                    let c = tokio::spawn(async move {
-                        let (mut sum, mut got) = (0u64, 0u64);
-                        while got < n {
-                            let batch = rx.recv_batch(64).await.unwrap();
-                            got += batch.len() as u64;
-                            sum = batch.iter().fold(sum, |s, m| s.wrapping_add(m[0]));
-                        }
-                        sum
-                    });
-                    p.await.unwrap();
-                    black_box(c.await.unwrap());
-                    start.elapsed()
-                })
-            }),
+            "psyne batched, copied in (send_batch / recv_batch, 64)",
+            Box::new(|| async_batched(&rt, n, false)),
+        ),
+        (
+            "psyne batched, in place (send_batch_with / recv_batch, 64)",
+            Box::new(|| async_batched(&rt, n, true)),
         ),
         (
             "tokio::mpsc",
@@ -414,6 +433,27 @@ fn blocking_spsc(cfg: &Cfg) {
         ("psyne busy-spin", psyne_with(WaitStrategy::BusySpin, false)),
         ("psyne busy-spin (recv_ref)", psyne_with(WaitStrategy::BusySpin, true)),
         ("psyne spin-park (default)", psyne_with(WaitStrategy::default(), false)),
+        (
+            // Not a target row (the target is one message at a time): the
+            // whole stream in one batch call, made in place, taken in runs.
+            "psyne batched, in place, one call (send_batch_with_blocking / recv_batch_blocking, 64)",
+            Box::new(|| {
+                let (mut tx, mut rx) = psyne::channel::<M>().capacity(CAP).spsc().unwrap();
+                threads(
+                    n,
+                    move || tx.send_batch_with_blocking(n as usize, |i| [i as u64; 8]).unwrap(),
+                    move || {
+                        let (mut sum, mut got) = (0u64, 0);
+                        while got < n {
+                            let batch = rx.recv_batch_blocking(64).unwrap();
+                            got += batch.len() as u64;
+                            sum = batch.iter().fold(sum, |s, m| s.wrapping_add(m[0]));
+                        }
+                        sum
+                    },
+                )
+            }),
+        ),
         (
             "crossbeam-channel",
             Box::new(|| {

@@ -246,8 +246,10 @@ impl fmt::Display for ReserveError {
 impl Error for ReserveError {}
 
 /// A batch send ([`send_batch`](crate::Sender::send_batch),
-/// [`send_batch_blocking`](crate::Sender::send_batch_blocking)) stopped
-/// before its last value.
+/// [`send_batch_blocking`](crate::Sender::send_batch_blocking),
+/// [`send_batch_with`](crate::Sender::send_batch_with),
+/// [`send_batch_with_blocking`](crate::Sender::send_batch_with_blocking))
+/// stopped before its last value.
 ///
 /// The first [`sent`](Self::sent) values were committed, in order; the rest
 /// were not, and are still the caller's to retry or account for.

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
 use zerocopy::KnownLayout;
@@ -583,17 +585,6 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         self.shared.publish(pos, size_of::<T>(), false);
     }
 
-    /// Copies the bytes of `value` into a claimed record, without committing.
-    fn copy_in(&self, claimed: Claimed, value: &T) {
-        let bytes = value.as_bytes();
-        let dst = self.shared.record_ptr(claimed.offset);
-        // SAFETY: `dst` points at the claimed record, `size_of::<T>() ==
-        // bytes.len()` bytes inside the region, owned by this sender until
-        // its commit; `bytes` is the caller's value, another allocation, so
-        // the ranges do not overlap.
-        unsafe { dst.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), bytes.len()) };
-    }
-
     /// Copies as many of `values` in as there is room for now and commits
     /// them with at most one wake-up of the receiving side. Returns how many
     /// were sent (`0` if the channel is full).
@@ -616,16 +607,53 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// ```
     pub fn try_send_batch(&mut self, values: &[T]) -> Result<usize, ReserveError> {
         self.local.full_seen = false;
-        self.send_run(values)
+        self.send_run(&mut Copied::new(values))
+    }
+
+    /// Sends up to `n` values that `fill` makes, as many as there is room
+    /// for now, each written straight into its record, and commits them
+    /// with at most one wake-up of the receiving side: the batch send
+    /// without a buffer to copy from (`fill(i)` makes the `i`-th value,
+    /// `i` from 0; it is called only for the values that are sent). Returns
+    /// how many were sent (`0` if the channel is full).
+    ///
+    /// If `fill` panics, the values it made before are sent, the records
+    /// claimed for the rest are given back, and the panic goes on.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_send_batch`](Self::try_send_batch).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<[u64; 2]>().capacity(4).spsc()?;
+    /// assert_eq!(tx.try_send_batch_with(6, |i| [i as u64, 2 * i as u64])?, 4);
+    /// let batch = rx.try_recv_batch(8)?;
+    /// assert_eq!(batch.iter().map(|m| m[1]).collect::<Vec<_>>(), [0, 2, 4, 6]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_send_batch_with(
+        &mut self,
+        n: usize,
+        fill: impl FnMut(usize) -> T,
+    ) -> Result<usize, ReserveError> {
+        self.local.full_seen = false;
+        self.send_run(&mut Filled { next: 0, n, fill })
     }
 
     /// The body of [`try_send_batch`](Self::try_send_batch), inside an
     /// operation: a full channel is counted once per operation, not once
     /// per run (see `Local::full_seen`).
-    fn send_run(&mut self, values: &[T]) -> Result<usize, ReserveError> {
+    fn send_run(&mut self, values: &mut impl Values<T>) -> Result<usize, ReserveError> {
         let len = size_of::<T>();
         let mut claims = self.send_run_fast(values);
-        for value in &values[claims..] {
+        // A fixed-size ring's fast path took all the room there was: the
+        // loop below only finds out why it took none (or takes a record
+        // freed since), so that the next run is claimed as a run again,
+        // not record by record.
+        let fixed = matches!(self.shared.layout, RecordLayout::Fixed { .. });
+        while values.left() > 0 && !(fixed && claims > 0) {
             let claimed = match self.local.attempt(&self.shared, P::MULTI_PRODUCER, Self::COPY) {
                 Step::Done(Ok(c)) => c,
                 // Full (a lossy or fail-fast policy): the caller decides.
@@ -633,7 +661,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
                 Step::Done(Err(e)) if claims == 0 => return Err(e),
                 Step::Done(Err(_)) => break,
             };
-            self.copy_in(claimed, value);
+            self.fill_in(claimed, values);
             // No wake-up check per record: one for the batch, below.
             self.shared.ring.commit(claimed.pos, false, false);
             self.shared.stats.sent(self.shared.variable_len(len), self.shared.tally.0);
@@ -654,7 +682,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// `send_fast` for each, or, for the only producer and consumer, with
     /// one commit for the run. Returns how many; the general loop does the
     /// rest, or finds out why nothing fits.
-    fn send_run_fast(&mut self, values: &[T]) -> usize {
+    fn send_run_fast(&mut self, values: &mut impl Values<T>) -> usize {
         let shared = &*self.shared;
         let RecordLayout::Fixed { stride, .. } = shared.layout else {
             return 0;
@@ -662,40 +690,100 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         if shared.receivers_closed() || shared.is_corrupted() {
             return 0;
         }
-        // Writes a claimed record.
-        let write = |pos: u64, offset: usize, value: &T| {
-            self.copy_in(Claimed { pos, offset, len: size_of::<T>(), elems: 0, undo: 0 }, value);
-        };
-        // Writes a claimed record and commits it (no wake-up check).
-        let put = |pos: u64, offset: usize, value: &T| {
-            write(pos, offset, value);
-            shared.ring.commit(pos, false, false);
-        };
         let mut sent = 0;
         if !P::MULTI_PRODUCER {
             // Alone: claim the run with one cursor store, and, for the only
             // consumer, commit it with one store too (see `Ring::commit_run`).
-            let (start, got) = shared.ring.claim_run(values.len() as u64);
+            let (start, got) = shared.ring.claim_run(values.left() as u64);
             let runs = !shared.cfg.take_multi;
             let first = if got > 0 { shared.ring.producer_slot(start) } else { 0 };
             let mut slots = shared.slots(first);
-            for (i, value) in values[..got as usize].iter().enumerate() {
-                let (pos, offset) = (start.wrapping_add(i as u64), slots.step());
-                if runs { write(pos, offset, value) } else { put(pos, offset, value) }
+            for i in 0..got {
+                let pos = start.wrapping_add(i);
+                // SAFETY: `pos` is claimed, by this sender alone, and its
+                // record is the slot at `slots.step()`.
+                if let Err(panic) = unsafe { values.put(shared.record_ptr(slots.step())) } {
+                    let (written, open) = if runs { (i, 0) } else { (0, i) };
+                    self.abandon(start, written, open, (pos, start.wrapping_add(got)), panic);
+                }
+                if !runs {
+                    shared.ring.commit(pos, false, false);
+                }
             }
             if runs {
                 shared.ring.commit_run(start, got);
             }
             sent = got as usize;
         } else {
-            for value in values {
+            while values.left() > 0 {
                 let Some((pos, offset)) = Self::claim_fixed(shared, stride) else { break };
-                put(pos, offset, value);
+                // SAFETY: as above, for the record just claimed.
+                if let Err(panic) = unsafe { values.put(shared.record_ptr(offset)) } {
+                    self.abandon(pos, 0, sent as u64, (pos, pos.wrapping_add(1)), panic);
+                }
+                shared.ring.commit(pos, false, false);
                 sent += 1;
             }
         }
         shared.stats.sent_n(sent as u64, shared.tally.0);
         sent
+    }
+
+    /// Writes the next of `values` into `claimed` (not committing it); if
+    /// the value's `fill` closure panics, gives the record back and lets
+    /// the panic go on.
+    fn fill_in(&mut self, claimed: Claimed, values: &mut impl Values<T>) {
+        // SAFETY: `claimed` is a record of this sender's, claimed and not
+        // committed.
+        if let Err(panic) = unsafe { values.put(self.shared.record_ptr(claimed.offset)) } {
+            self.shared.abort(claimed, self.local.arena.as_mut());
+            self.unwind(panic);
+        }
+    }
+
+    /// A batch send's `fill` closure panicked, on the fast path of a
+    /// fixed-size ring, with records `[open.0, open.1)` claimed and not
+    /// written: gives those back (newest first, so that each is the newest
+    /// claim and is undone rather than committed as aborted), commits the
+    /// `written` records from `start` that a run left uncommitted, counts
+    /// them and the `committed` ones before them that the batch has not
+    /// counted yet, and lets the panic go on. No claim is left open, so
+    /// the receiver never waits on one.
+    #[cold]
+    #[inline(never)]
+    fn abandon(
+        &self,
+        start: u64,
+        written: u64,
+        committed: u64,
+        open: (u64, u64),
+        panic: Box<dyn std::any::Any + Send>,
+    ) -> ! {
+        let shared = &*self.shared;
+        let len = size_of::<T>();
+        let mut pos = open.1;
+        while pos != open.0 {
+            pos = pos.wrapping_sub(1);
+            // (`offset` and `undo` serve variable-size rings only.)
+            shared.abort(Claimed { pos, offset: 0, len, elems: 0, undo: 0 }, None);
+        }
+        if written > 0 {
+            shared.ring.commit_run(start, written);
+        }
+        shared.stats.sent_n(written + committed, shared.tally.0);
+        self.unwind(panic)
+    }
+
+    /// Ends a batch send whose `fill` closure panicked, its claims settled:
+    /// wakes the receiving side for what the batch committed (its wake-up
+    /// check comes after the last record otherwise), and lets the panic go
+    /// on.
+    #[cold]
+    fn unwind(&self, panic: Box<dyn std::any::Any + Send>) -> ! {
+        if self.shared.cfg.parks && self.shared.ring.must_notify_consumers() {
+            self.shared.wake();
+        }
+        std::panic::resume_unwind(panic)
     }
 
     /// Sends every value of `values` in order, committing each run that fits
@@ -727,23 +815,71 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// # }
     /// ```
     pub async fn send_batch(&mut self, values: &[T]) -> Result<(), SendBatchError> {
+        self.send_all(&mut Copied::new(values)).await
+    }
+
+    /// Sends the `n` values that `fill` makes, in order, each written
+    /// straight into its record, committing each run that fits with one
+    /// wake-up and waiting for room in between: [`send_batch`](Self::send_batch)
+    /// without a buffer to copy from. `fill(i)` makes the `i`-th value (`i`
+    /// from 0 to `n - 1`), and is called only for values that are sent.
+    ///
+    /// If `fill` panics, the values it made before are sent, the records
+    /// claimed for the rest are given back, and the panic goes on.
+    ///
+    /// # Errors
+    ///
+    /// As [`send_batch`](Self::send_batch).
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: if the future is dropped, the values `fill` made
+    /// so far have been sent (see [`Stats::sent`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut tx, mut rx) = psyne::channel::<[u64; 8]>().capacity(64).spsc()?;
+    /// // 100 ticks through a ring of 64, no buffer in between.
+    /// let producer = tokio::spawn(async move { tx.send_batch_with(100, |i| [i as u64; 8]).await });
+    /// let mut sum = 0;
+    /// while let Some(batch) = rx.recv_batch(64).await {
+    ///     sum += batch.iter().map(|m| m[0]).sum::<u64>();
+    /// }
+    /// producer.await??;
+    /// assert_eq!(sum, (0..100).sum());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send_batch_with(
+        &mut self,
+        n: usize,
+        fill: impl FnMut(usize) -> T,
+    ) -> Result<(), SendBatchError> {
+        self.send_all(&mut Filled { next: 0, n, fill }).await
+    }
+
+    /// The body of [`send_batch`](Self::send_batch) and
+    /// [`send_batch_with`](Self::send_batch_with).
+    async fn send_all(&mut self, values: &mut impl Values<T>) -> Result<(), SendBatchError> {
         self.local.full_seen = false;
-        let mut rest = values;
-        let stop = |rest: &[T], e| SendBatchError::new(values.len() - rest.len(), e);
-        while !rest.is_empty() {
-            let sent = self.send_run(rest).map_err(|e| stop(rest, e))?;
+        let total = values.left();
+        let stop = |left: usize, e| SendBatchError::new(total - left, e);
+        while values.left() > 0 {
+            let sent = self.send_run(values).map_err(|e| stop(values.left(), e))?;
             if sent == 0 {
-                if let Some(end) = self.batch_blocked(rest) {
-                    return end.map_err(|e| stop(rest, e));
+                if let Some(end) = self.batch_blocked(values.left()) {
+                    return end.map_err(|e| stop(values.left(), e));
                 }
                 // Wait for room, then use the claim for the next value.
                 self.begin_after_full();
                 let claimed = poll_fn(|cx| self.poll_claim(cx, Self::COPY))
                     .await
-                    .map_err(|e| stop(rest, e))?;
-                rest = self.send_first(claimed, rest);
+                    .map_err(|e| stop(values.left(), e))?;
+                self.send_first(claimed, values);
             }
-            rest = &rest[sent..];
         }
         Ok(())
     }
@@ -770,21 +906,56 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send_batch_blocking(&mut self, values: &[T]) -> Result<(), SendBatchError> {
+        self.send_all_blocking(&mut Copied::new(values))
+    }
+
+    /// Sends the `n` values that `fill` makes like
+    /// [`send_batch_with`](Self::send_batch_with), blocking the thread
+    /// while the channel is full.
+    ///
+    /// # Errors
+    ///
+    /// As [`send_batch`](Self::send_batch).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = psyne::channel::<u64>().capacity(16).spsc()?;
+    /// let t = std::thread::spawn(move || tx.send_batch_with_blocking(1000, |i| i as u64 * 3));
+    /// let mut sum = 0;
+    /// while let Some(batch) = rx.recv_batch_blocking(16) {
+    ///     sum += batch.iter().sum::<u64>();
+    /// }
+    /// t.join().unwrap()?;
+    /// assert_eq!(sum, 3 * (0..1000).sum::<u64>());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_batch_with_blocking(
+        &mut self,
+        n: usize,
+        fill: impl FnMut(usize) -> T,
+    ) -> Result<(), SendBatchError> {
+        self.send_all_blocking(&mut Filled { next: 0, n, fill })
+    }
+
+    /// The body of [`send_batch_blocking`](Self::send_batch_blocking) and
+    /// [`send_batch_with_blocking`](Self::send_batch_with_blocking).
+    fn send_all_blocking(&mut self, values: &mut impl Values<T>) -> Result<(), SendBatchError> {
         self.local.full_seen = false;
-        let mut rest = values;
-        let stop = |rest: &[T], e| SendBatchError::new(values.len() - rest.len(), e);
-        while !rest.is_empty() {
-            let sent = self.send_run(rest).map_err(|e| stop(rest, e))?;
+        let total = values.left();
+        let stop = |left: usize, e| SendBatchError::new(total - left, e);
+        while values.left() > 0 {
+            let sent = self.send_run(values).map_err(|e| stop(values.left(), e))?;
             if sent == 0 {
-                if let Some(end) = self.batch_blocked(rest) {
-                    return end.map_err(|e| stop(rest, e));
+                if let Some(end) = self.batch_blocked(values.left()) {
+                    return end.map_err(|e| stop(values.left(), e));
                 }
                 // Wait for room, then use the claim for the next value.
                 self.begin_after_full();
-                let claimed = self.claim_blocking_begun(Self::COPY).map_err(|e| stop(rest, e))?;
-                rest = self.send_first(claimed, rest);
+                let claimed =
+                    self.claim_blocking_begun(Self::COPY).map_err(|e| stop(values.left(), e))?;
+                self.send_first(claimed, values);
             }
-            rest = &rest[sent..];
         }
         Ok(())
     }
@@ -796,24 +967,24 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         self.waits.reset();
     }
 
-    /// What a batch send does when nothing of `values` fits: `Some` ends it
-    /// (the fail-fast and drop-newest policies), `None` waits for room.
-    fn batch_blocked(&self, values: &[T]) -> Option<Result<(), ReserveError>> {
+    /// What a batch send does when none of the `left` values it has fits:
+    /// `Some` ends it (the fail-fast and drop-newest policies), `None`
+    /// waits for room.
+    fn batch_blocked(&self, left: usize) -> Option<Result<(), ReserveError>> {
         match self.shared.cfg.backpressure {
             Backpressure::FailFast => Some(Err(ReserveError::Full)),
             Backpressure::DropNewest => {
-                self.shared.stats.dropped_n(values.len() as u64);
+                self.shared.stats.dropped_n(left as u64);
                 Some(Ok(()))
             }
             Backpressure::Wait | Backpressure::OverwriteOldest => None,
         }
     }
 
-    /// Sends `values[0]` into `claimed` (made after a wait); the rest.
-    fn send_first<'v>(&mut self, claimed: Claimed, values: &'v [T]) -> &'v [T] {
-        self.copy_in(claimed, &values[0]);
+    /// Sends the next of `values` into `claimed` (made after a wait).
+    fn send_first(&mut self, claimed: Claimed, values: &mut impl Values<T>) {
+        self.fill_in(claimed, values);
         self.shared.publish(claimed.pos, claimed.len, false);
-        &values[1..]
     }
 
     /// Waits until a record can be reserved and keeps it for the next
@@ -1101,5 +1272,85 @@ impl<T: Message + ?Sized, P: Pattern> fmt::Debug for Sender<T, P> {
             .field("uri", &self.shared.cfg.uri)
             .field("closed", &self.is_closed())
             .finish_non_exhaustive()
+    }
+}
+
+/// Where a batch send's values come from: a slice, copied in
+/// ([`Copied`]), or a closure whose values are written in place
+/// ([`Filled`]).
+trait Values<T> {
+    /// How many are left to send.
+    fn left(&self) -> usize;
+
+    /// Writes the next value into the record at `dst`. `Err` carries the
+    /// panic of the closure that was making it: nothing was written, and
+    /// the value is still left.
+    ///
+    /// # Safety
+    ///
+    /// `left() > 0`, and `dst` is a record the caller claimed and has not
+    /// committed: `size_of::<T>()` bytes inside the region, aligned for
+    /// `T`, that nobody else reads or writes meanwhile.
+    unsafe fn put(&mut self, dst: NonNull<u8>) -> std::thread::Result<()>;
+}
+
+/// The values of a slice, copied in, from `next` on.
+struct Copied<'v, T> {
+    values: &'v [T],
+    next: usize,
+}
+
+impl<'v, T> Copied<'v, T> {
+    fn new(values: &'v [T]) -> Self {
+        Self { values, next: 0 }
+    }
+}
+
+impl<T: Message> Values<T> for Copied<'_, T> {
+    #[inline(always)]
+    fn left(&self) -> usize {
+        self.values.len() - self.next
+    }
+
+    #[inline(always)]
+    unsafe fn put(&mut self, dst: NonNull<u8>) -> std::thread::Result<()> {
+        debug_assert!(self.next < self.values.len(), "a value put with none left");
+        // SAFETY: `next < values.len()`: a value is left (the caller's
+        // contract).
+        let bytes = unsafe { self.values.get_unchecked(self.next) }.as_bytes();
+        // SAFETY: `dst` is a claimed record of `size_of::<T>() ==
+        // bytes.len()` bytes (the caller's contract); `bytes` is the
+        // caller's value, another allocation, so the ranges do not overlap.
+        unsafe { dst.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), bytes.len()) };
+        self.next += 1;
+        Ok(())
+    }
+}
+
+/// The `n` values a closure makes, `fill(next)` first, each written
+/// straight into its record.
+struct Filled<F> {
+    next: usize,
+    n: usize,
+    fill: F,
+}
+
+impl<T: Message, F: FnMut(usize) -> T> Values<T> for Filled<F> {
+    #[inline(always)]
+    fn left(&self) -> usize {
+        self.n - self.next
+    }
+
+    #[inline(always)]
+    unsafe fn put(&mut self, dst: NonNull<u8>) -> std::thread::Result<()> {
+        let (i, fill) = (self.next, &mut self.fill);
+        // A panic must not leave the record claimed: the caller gives it
+        // back (see `Sender::abandon`).
+        let value = std::panic::catch_unwind(AssertUnwindSafe(|| fill(i)))?;
+        // SAFETY: `dst` is a claimed record, aligned for `T` and
+        // `size_of::<T>()` bytes long (the caller's contract).
+        unsafe { dst.cast::<T>().write(value) };
+        self.next += 1;
+        Ok(())
     }
 }
