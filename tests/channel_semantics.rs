@@ -364,6 +364,25 @@ fn batch_sends_follow_the_backpressure_policy() {
                 [1, 2, 3, 4]
             );
 
+            // Overwrite-oldest: every value is sent, the oldest make way.
+            let (mut tx, mut rx) = build(Backpressure::OverwriteOldest).unwrap();
+            assert_eq!(send(&mut tx, &[1, 2, 3, 4, 5, 6]), Ok(()));
+            assert_eq!((tx.stats().sent, tx.stats().dropped), (6, 2));
+            let got: Vec<u64> = rx.try_recv_batch(8).unwrap().iter().copied().collect();
+            assert_eq!(got, [3, 4, 5, 6]);
+            let (mut tx, mut rx) = build(Backpressure::OverwriteOldest).unwrap();
+            let try_send = |tx: &mut psyne::Sender<u64>, v: &[u64]| {
+                if closure {
+                    tx.try_send_batch_with(v.len(), |i| v[i])
+                } else {
+                    tx.try_send_batch(v)
+                }
+            };
+            assert_eq!(try_send(&mut tx, &[1, 2, 3, 4, 5, 6]), Ok(6));
+            assert_eq!(try_send(&mut tx, &[7]), Ok(1));
+            let got: Vec<u64> = rx.try_recv_batch(8).unwrap().iter().copied().collect();
+            assert_eq!(got, [4, 5, 6, 7]);
+
             let (mut tx, mut rx) = build(Backpressure::Wait).unwrap();
             let sender = std::thread::spawn(move || send(&mut tx, &(0..100).collect::<Vec<_>>()));
             let mut got = Vec::new();
@@ -709,21 +728,22 @@ fn an_evicting_sender_wakes_at_the_commit_in_its_way() {
 /// sends nothing (with the usual errors) into a full or closed channel;
 /// across the end of the ring, every value arrives once and in order.
 fn batch_sends_with_a_closure_write_what_fits<P: Pattern>() {
-    let (mut tx, mut rx) = pair::<P>(6);
+    let (mut tx, mut rx) = pair::<P>(7);
     let mut calls = Vec::new();
     let mut fill = |i: usize| {
         calls.push(i);
         100 + i as u64
     };
     assert_eq!(tx.try_send_batch_with(4, &mut fill).unwrap(), 4);
-    assert_eq!(tx.try_send_batch_with(10, &mut fill).unwrap(), 2);
+    assert_eq!(tx.try_send_batch_with(10, &mut fill).unwrap(), 3);
     assert_eq!(tx.try_send_batch_with(10, &mut fill).unwrap(), 0);
-    assert_eq!(calls, [0, 1, 2, 3, 0, 1], "called for exactly the values sent");
-    assert_eq!(tx.stats().sent, 6);
+    assert_eq!(calls, [0, 1, 2, 3, 0, 1, 2], "called for exactly the values sent");
+    assert_eq!(tx.stats().sent, 7);
     let got: Vec<u64> = rx.try_recv_batch(8).unwrap().iter().copied().collect();
-    assert_eq!(got, [100, 101, 102, 103, 100, 101]);
-    // Rounds of three while the previous round is held: runs cross the
-    // ring's end at every descriptor in turn.
+    assert_eq!(got, [100, 101, 102, 103, 100, 101, 102]);
+    // Rounds of three from position 7 of a ring of 7, while the previous
+    // round is held: runs start at every descriptor in turn, and those
+    // from 6 and 5 cross the ring's end.
     let mut held = None;
     for round in 0..10u64 {
         assert_eq!(tx.try_send_batch_with(3, |i| round * 10 + i as u64).unwrap(), 3);
@@ -740,66 +760,122 @@ fn batch_sends_with_a_closure_write_what_fits<P: Pattern>() {
 /// A `fill` closure that panics: the values it made before are sent, the
 /// records claimed for the rest are given back (no claim is left open for
 /// the receiver to wait on, and the ring's whole capacity is free again
-/// once the sent ones are received), and the panic reaches the caller.
-/// Panics at each index of a run, for the try, blocking and async forms.
+/// once the sent ones are received), the batch counts one aborted
+/// reservation, and the panic reaches the caller. Panics at each index of
+/// a run, for the try, blocking and async forms, in both descriptor
+/// layouts (busy-spinning SPSC rings have hot slots).
 fn a_panicking_fill_sends_what_it_made_and_gives_back_the_rest<P: Pattern>() {
     use futures::executor::block_on;
     use std::panic::{AssertUnwindSafe, catch_unwind};
     const CAP: usize = 8;
-    let (mut tx, mut rx) = pair::<P>(CAP);
-    for form in 0..3 {
-        for at in 0..CAP {
-            let fill = |i: usize| {
-                assert!(i != at, "fill fails at {i}");
-                i as u64
-            };
-            let before = tx.stats().sent;
-            let panicked = catch_unwind(AssertUnwindSafe(|| match form {
-                0 => drop(tx.try_send_batch_with(CAP, fill)),
-                1 => drop(tx.send_batch_with_blocking(CAP, fill)),
-                _ => drop(block_on(tx.send_batch_with(CAP, fill))),
-            }));
-            assert!(panicked.is_err(), "form {form}, at {at}: the panic must go on");
-            assert_eq!(tx.stats().sent - before, at as u64, "form {form}, at {at}: what was sent");
-            let mut got = Vec::new();
-            while let Ok(m) = rx.try_recv() {
-                got.push(*m);
+    for wait in [WaitStrategy::default(), WaitStrategy::BusySpin] {
+        let build = psyne::channel::<u64>().capacity(CAP).wait_strategy(wait);
+        let (mut tx, mut rx) = build.pattern::<P>().build().unwrap();
+        for form in 0..3 {
+            for at in 0..CAP {
+                let case = format!("{wait:?}, form {form}, at {at}");
+                let fill = |i: usize| {
+                    assert!(i != at, "fill fails at {i}");
+                    i as u64
+                };
+                let before = tx.stats();
+                let panicked = catch_unwind(AssertUnwindSafe(|| match form {
+                    0 => drop(tx.try_send_batch_with(CAP, fill)),
+                    1 => drop(tx.send_batch_with_blocking(CAP, fill)),
+                    _ => drop(block_on(tx.send_batch_with(CAP, fill))),
+                }));
+                assert!(panicked.is_err(), "{case}: the panic must go on");
+                let after = tx.stats();
+                assert_eq!(after.sent - before.sent, at as u64, "{case}: what was sent");
+                assert_eq!(after.aborted - before.aborted, 1, "{case}: one aborted batch");
+                let mut got = Vec::new();
+                while let Ok(m) = rx.try_recv() {
+                    got.push(*m);
+                }
+                assert_eq!(got, (0..at as u64).collect::<Vec<_>>(), "{case}");
+                // Every record is free again: a full ring's worth fits.
+                assert_eq!(tx.try_send_batch(&[7; CAP]).unwrap(), CAP, "{case}");
+                assert_eq!(rx.try_recv_batch(CAP).unwrap().len(), CAP, "{case}");
+                assert_eq!(tx.stats().depth, 0, "{case}");
             }
-            assert_eq!(got, (0..at as u64).collect::<Vec<_>>(), "form {form}, at {at}");
-            // Every record is free again: a full ring's worth fits.
-            assert_eq!(tx.try_send_batch(&[7; CAP]).unwrap(), CAP, "form {form}, at {at}");
-            assert_eq!(rx.try_recv_batch(CAP).unwrap().len(), CAP);
-            // Received: the stats start again from nothing in flight.
-            assert_eq!(tx.stats().depth, 0, "form {form}, at {at}");
         }
     }
 }
 
-/// A batch send takes the room there is when it claims, as one run: room
-/// freed while it writes (here, by the closure itself, which drops the
-/// batch the receiver held) goes to the next call's run, not one record
-/// at a time to this one. (Claimed record by record, a send of more
-/// values than the ring holds ran 3-6 times slower than in runs.)
+/// A batch send that waits for room, then panics in `fill`: the one
+/// value made after the wait (or none) and the ones before are sent, the
+/// rest given back, and a receiver that drains the ring meanwhile gets
+/// exactly those.
 #[test]
-fn a_batch_send_claims_the_room_freed_while_it_writes_in_its_next_run() {
+fn a_fill_that_panics_after_a_wait_sends_what_it_made() {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    for at in [0, 1, 5] {
+        let (mut tx, mut rx) = psyne::channel::<u64>().capacity(4).mpsc().unwrap();
+        tx.try_send_batch(&[100, 101, 102, 103]).unwrap();
+        let receiver = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            let mut got = Vec::new();
+            while let Ok(m) = rx.recv_timeout(Duration::from_millis(300)) {
+                got.push(*m);
+            }
+            (got, rx)
+        });
+        let panicked = catch_unwind(AssertUnwindSafe(|| {
+            tx.send_batch_with_blocking(8, |i| {
+                assert!(i != at, "fill fails at {i}");
+                i as u64
+            })
+        }));
+        assert!(panicked.is_err(), "at {at}");
+        let (got, mut rx) = receiver.join().unwrap();
+        let mut want = vec![100, 101, 102, 103];
+        want.extend(0..at as u64);
+        assert_eq!(got, want, "at {at}");
+        assert_eq!(tx.try_send_batch(&[7; 4]).unwrap(), 4, "at {at}: every record free again");
+        assert_eq!(rx.try_recv_batch(4).unwrap().len(), 4);
+    }
+}
+
+/// A batch send claims the room there is as one run, committed once it
+/// is written, and the room the receiver frees while it writes as the
+/// next run: here the closure itself frees room (dropping the batch the
+/// receiver held, then taking the first run), and the receiver must see
+/// nothing of the second run while it is written. (Claimed record by
+/// record once the first run was, a send of more values than the ring
+/// holds ran 3-6 times slower.)
+#[test]
+fn a_batch_send_claims_the_room_freed_while_it_writes_as_runs() {
     for wait in [WaitStrategy::default(), WaitStrategy::BusySpin] {
         let (mut tx, mut rx) =
             psyne::channel::<u64>().capacity(8).wait_strategy(wait).spsc().unwrap();
         tx.try_send_batch(&[0; 4]).unwrap();
         let mut held = Some(rx.try_recv_batch(8).unwrap());
+        let (mut got, mut mid_run) = (Vec::new(), Vec::new());
         let sent = tx
             .try_send_batch_with(16, |i| {
+                // Frees the 4 records before the first run's 4.
                 held.take();
+                if i == 4 {
+                    // The second run started: the first is committed.
+                    while let Ok(m) = rx.try_recv() {
+                        got.push(*m);
+                    }
+                }
+                if i == 5 || i == 6 {
+                    mid_run.push(rx.try_recv().map(|m| *m).ok());
+                }
                 i as u64
             })
             .unwrap();
-        assert_eq!(sent, 4, "{wait:?}: the room there was when it claimed");
-        assert_eq!(tx.try_send_batch_with(16, |i| 10 + i as u64).unwrap(), 4, "{wait:?}");
-        let mut got = Vec::new();
+        // Runs of 4: the room at the start, the room the first value
+        // freed, the room the fifth one freed; then the ring is full.
+        assert_eq!(sent, 12, "{wait:?}");
+        assert_eq!(got, [0, 1, 2, 3], "{wait:?}");
+        assert_eq!(mid_run, [None, None], "{wait:?}: a run shows before it is written");
         while let Ok(m) = rx.try_recv() {
             got.push(*m);
         }
-        assert_eq!(got, [0, 1, 2, 3, 10, 11, 12, 13], "{wait:?}");
+        assert_eq!(got, (0..12).collect::<Vec<_>>(), "{wait:?}");
     }
 }
 
@@ -862,4 +938,5 @@ fn a_panicking_fill_wakes_the_receiver_for_what_it_sent() {
     run::<psyne::Spsc>();
     run::<psyne::Mpsc>();
     run::<psyne::Spmc>();
+    run::<psyne::Mpmc>();
 }

@@ -586,8 +586,11 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     }
 
     /// Copies as many of `values` in as there is room for now and commits
-    /// them with at most one wake-up of the receiving side. Returns how many
-    /// were sent (`0` if the channel is full).
+    /// them in runs, each with one wake-up check of the receiving side (one
+    /// run unless the receiver frees room while it is written). Returns
+    /// how many were sent (`0` if the channel is full). Under
+    /// [`Backpressure::OverwriteOldest`] every value is sent, evicting the
+    /// oldest records.
     ///
     /// # Errors
     ///
@@ -607,18 +610,22 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// ```
     pub fn try_send_batch(&mut self, values: &[T]) -> Result<usize, ReserveError> {
         self.local.full_seen = false;
-        self.send_run(&mut Copied::new(values))
+        self.send_now(&mut Copied::new(values))
     }
 
     /// Sends up to `n` values that `fill` makes, as many as there is room
-    /// for now, each written straight into its record, and commits them
-    /// with at most one wake-up of the receiving side: the batch send
+    /// for now, each written straight into its record, and commits them as
+    /// [`try_send_batch`](Self::try_send_batch) does: the batch send
     /// without a buffer to copy from (`fill(i)` makes the `i`-th value,
     /// `i` from 0; it is called only for the values that are sent). Returns
     /// how many were sent (`0` if the channel is full).
     ///
-    /// If `fill` panics, the values it made before are sent, the records
-    /// claimed for the rest are given back, and the panic goes on.
+    /// `fill` runs while the records of its run are claimed and not yet
+    /// visible to receivers (the run is committed once it is written), so
+    /// it must not wait for a receiver to take the values it made before:
+    /// that never happens. If `fill` panics, the values it made before are
+    /// sent, the records claimed for the rest are given back, and the
+    /// panic goes on.
     ///
     /// # Errors
     ///
@@ -639,19 +646,39 @@ impl<T: Message, P: Pattern> Sender<T, P> {
         fill: impl FnMut(usize) -> T,
     ) -> Result<usize, ReserveError> {
         self.local.full_seen = false;
-        self.send_run(&mut Filled { next: 0, n, fill })
+        self.send_now(&mut Filled { next: 0, n, fill })
     }
 
-    /// The body of [`try_send_batch`](Self::try_send_batch), inside an
-    /// operation: a full channel is counted once per operation, not once
-    /// per run (see `Local::full_seen`).
+    /// The body of [`try_send_batch`](Self::try_send_batch) and
+    /// [`try_send_batch_with`](Self::try_send_batch_with): runs while
+    /// there is room (the receiver may free some while a run is written),
+    /// and, under overwrite-oldest, evictions.
+    fn send_now(&mut self, values: &mut impl Values<T>) -> Result<usize, ReserveError> {
+        let mut sent = 0;
+        while values.left() > 0 {
+            match self.send_run(values) {
+                Ok(0) => break,
+                Ok(n) => sent += n,
+                Err(e) if sent == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(sent)
+    }
+
+    /// One run of a batch send, inside an operation (a full channel is
+    /// counted once per operation, not once per run: see
+    /// `Local::full_seen`): the fast path's run, or, where there is none
+    /// (a variable-size ring; a full, closed or corrupt one), records
+    /// claimed one by one. Returns how many were sent.
     fn send_run(&mut self, values: &mut impl Values<T>) -> Result<usize, ReserveError> {
         let len = size_of::<T>();
         let mut claims = self.send_run_fast(values);
-        // A fixed-size ring's fast path took all the room there was: the
-        // loop below only finds out why it took none (or takes a record
-        // freed since), so that the next run is claimed as a run again,
-        // not record by record.
+        // A fixed-size ring's fast path took all the room there was when
+        // it claimed: the loop below only finds out why it took none, or
+        // takes the one record freed (or, under overwrite-oldest, evicted)
+        // since, so that the next call claims its run as a run again, not
+        // record by record while the receiver frees them.
         let fixed = matches!(self.shared.layout, RecordLayout::Fixed { .. });
         while values.left() > 0 && !(fixed && claims > 0) {
             let claimed = match self.local.attempt(&self.shared, P::MULTI_PRODUCER, Self::COPY) {
@@ -680,8 +707,8 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// fixed-size ring that is open and sound: claims, writes and commits
     /// (without a wake-up check) as many leading values as fit, like
     /// `send_fast` for each, or, for the only producer and consumer, with
-    /// one commit for the run. Returns how many; the general loop does the
-    /// rest, or finds out why nothing fits.
+    /// one commit for the run. Returns how many; if none, the general loop
+    /// finds out why.
     fn send_run_fast(&mut self, values: &mut impl Values<T>) -> usize {
         let shared = &*self.shared;
         let RecordLayout::Fixed { stride, .. } = shared.layout else {
@@ -743,8 +770,10 @@ impl<T: Message, P: Pattern> Sender<T, P> {
 
     /// A batch send's `fill` closure panicked, on the fast path of a
     /// fixed-size ring, with records `[open.0, open.1)` claimed and not
-    /// written: gives those back (newest first, so that each is the newest
-    /// claim and is undone rather than committed as aborted), commits the
+    /// written: gives those back (several only for the only producer,
+    /// whose newest claims they are: undone newest first, and counted as
+    /// one aborted reservation; one record of several producers' is undone
+    /// if no claim followed it, else committed as aborted), commits the
     /// `written` records from `start` that a run left uncommitted, counts
     /// them and the `committed` ones before them that the batch has not
     /// counted yet, and lets the panic go on. No claim is left open, so
@@ -761,11 +790,20 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     ) -> ! {
         let shared = &*self.shared;
         let len = size_of::<T>();
-        let mut pos = open.1;
-        while pos != open.0 {
-            pos = pos.wrapping_sub(1);
+        if open.1.wrapping_sub(open.0) == 1 {
             // (`offset` and `undo` serve variable-size rings only.)
-            shared.abort(Claimed { pos, offset: 0, len, elems: 0, undo: 0 }, None);
+            shared.abort(Claimed { pos: open.0, offset: 0, len, elems: 0, undo: 0 }, None);
+        } else {
+            let mut pos = open.1;
+            while pos != open.0 {
+                pos = pos.wrapping_sub(1);
+                // The only producer's newest claim; were `tail` not where
+                // it left it (a peer process wrote it), still close it.
+                if !shared.ring.try_unclaim(pos, P::MULTI_PRODUCER) {
+                    shared.ring.commit(pos, true, false);
+                }
+            }
+            shared.stats.aborted();
         }
         if written > 0 {
             shared.ring.commit_run(start, written);
@@ -824,8 +862,10 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// without a buffer to copy from. `fill(i)` makes the `i`-th value (`i`
     /// from 0 to `n - 1`), and is called only for values that are sent.
     ///
-    /// If `fill` panics, the values it made before are sent, the records
-    /// claimed for the rest are given back, and the panic goes on.
+    /// As for [`try_send_batch_with`](Self::try_send_batch_with), `fill`
+    /// must not wait for a receiver to take earlier values, and if it
+    /// panics, the values it made before are sent, the records claimed for
+    /// the rest are given back, and the panic goes on.
     ///
     /// # Errors
     ///

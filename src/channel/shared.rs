@@ -568,6 +568,16 @@ impl Shared {
     /// channels).
     pub(crate) fn abort(&self, claimed: Claimed, arena: Option<&mut Arena>) {
         let multi = self.cfg.multi_producer;
+        let owner = self.claim_owner();
+        if owner.is_some() {
+            // Nobody owns the position once it is given back (a reaper must
+            // not mistake a later claim of it for this one). Cleared before
+            // the rewind: after it, another process may claim the position
+            // and record itself, which a later clear would wipe (and a
+            // reaper would then never give that claim back). The rewind
+            // publishes the clear (Release, or the arena's lock).
+            self.ring.set_owner(claimed.pos, 0, true);
+        }
         let undone = match (self.layout, arena) {
             (RecordLayout::Fixed { .. }, _) => self.ring.try_unclaim(claimed.pos, multi),
             (RecordLayout::Variable { .. }, Some(arena)) => {
@@ -579,11 +589,6 @@ impl Shared {
         };
         if undone {
             self.stats.aborted();
-            if self.claim_owner().is_some() {
-                // Nobody owns the position any more (a reaper must not
-                // mistake a later claim of it for this one).
-                self.ring.set_owner(claimed.pos, 0, true);
-            }
             if multi {
                 // The rewind changed no descriptor word, so a producer that
                 // parked on the claimed position (or on arena space) would
@@ -594,6 +599,10 @@ impl Shared {
                 }
             }
         } else {
+            if let Some(owner) = owner {
+                // Still this process's claim until it is committed.
+                self.ring.set_owner(claimed.pos, owner, true);
+            }
             self.publish(claimed.pos, claimed.len, true);
         }
     }

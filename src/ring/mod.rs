@@ -1103,9 +1103,14 @@ impl Ring {
         // the rewind the next claim of `pos` finds it
         // exactly as the first one did. Relaxed as in `try_claim`.
         if multi {
+            // SYNC POINT (unclaim → claim): Release, so that what the
+            // rewinding producer wrote before (the cleared owner record,
+            // see `Shared::abort`) comes before whatever the producer whose
+            // claim (AcqRel) reads the rewind writes. Relaxed on failure:
+            // nothing changed.
             self.cursors
                 .tail
-                .compare_exchange(next(pos), pos, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(next(pos), pos, Ordering::Release, Ordering::Relaxed)
                 .is_ok()
         } else if self.cursors.tail.load(Ordering::Relaxed) == next(pos) {
             // Relaxed: single writer (see `try_claim`).
