@@ -1,6 +1,7 @@
 //! `ipc://` between real processes: every pattern, variable-size frames,
-//! processes killed mid-reserve, mid-send and while holding messages, the
-//! errors a user can run into, discovery, and what is left behind.
+//! processes killed mid-reserve, mid-send, inside a batch send and while
+//! holding messages (in every pattern), the errors a user can run into,
+//! discovery, and what is left behind (in this process and in `/dev/shm`).
 #![cfg(all(feature = "ipc", target_os = "linux"))]
 
 mod common;
@@ -817,4 +818,166 @@ async fn busy_spin_spsc_records_stay_put_across_drains() {
         assert_eq!((*fifth, *rx.try_recv().unwrap()), (base + 5, base + 6));
     }
     assert!(rx.try_recv().is_err());
+}
+
+/// Runs `$f::<P>($args)` for the pattern named `$name`.
+macro_rules! as_pattern {
+    ($name:expr, $f:ident($($args:expr),*)) => {
+        match $name {
+            "spsc" => $f::<Spsc>($($args),*),
+            "mpsc" => $f::<Mpsc>($($args),*),
+            "spmc" => $f::<Spmc>($($args),*),
+            "mpmc" => $f::<Mpmc>($($args),*),
+            other => panic!("no pattern {other}"),
+        }
+    };
+}
+
+/// Entries of `/dev/shm` whose name contains `name` (a channel that used a
+/// named POSIX shared-memory object would leave one there).
+fn dev_shm(name: &str) -> Vec<String> {
+    std::fs::read_dir("/dev/shm")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|f| f.contains(name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A child sender of each pattern sends 10 values, then is killed with a
+/// record reserved and written but not committed (`reserve`), or in the
+/// middle of a batch send whose `fill` it is in (`run`): the only producer
+/// to the only consumer has claimed the whole run and committed none of
+/// it, the others have committed the values before. Within a bounded
+/// time the receiver gets every committed value, in order, then the end;
+/// the counts agree; nothing of the channel is left, in this process or
+/// in `/dev/shm`, once the receiver is gone; and the name binds again.
+#[test]
+fn a_sender_killed_mid_reserve_or_mid_run_ends_the_stream_in_every_pattern() {
+    const TEST: &str = "a_sender_killed_mid_reserve_or_mid_run_ends_the_stream_in_every_pattern";
+    if let Some(arg) = role(TEST) {
+        let mut parts = arg.splitn(3, ',');
+        let (pattern, mode, uri) =
+            (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        as_pattern!(pattern, killed_sender_child(mode, uri));
+        return;
+    }
+    for pattern in ["spsc", "mpsc", "spmc", "mpmc"] {
+        for mode in ["reserve", "run"] {
+            as_pattern!(pattern, killed_sender_parent(TEST, mode));
+        }
+    }
+}
+
+fn killed_sender_child<P: Pattern>(mode: &str, uri: &str) {
+    let mut tx = block_on(psyne::channel::<u64>().pattern::<P>().connect(uri)).unwrap();
+    for i in 0..10 {
+        tx.send_blocking(i).unwrap();
+    }
+    if mode == "reserve" {
+        let mut slot = tx.try_reserve().unwrap();
+        *slot = 99;
+        say("open");
+        std::thread::sleep(Duration::from_secs(60));
+        slot.commit();
+    } else {
+        tx.send_batch_with_blocking(16, |i| {
+            if i == 8 {
+                say("open");
+                std::thread::sleep(Duration::from_secs(60));
+            }
+            10 + i as u64
+        })
+        .unwrap();
+    }
+}
+
+fn killed_sender_parent<P: Pattern>(test: &str, mode: &str) {
+    let uri = unique(&format!("kill-{mode}-{}", P::NAME));
+    let name = uri.strip_prefix("ipc://").unwrap().to_owned();
+    let mut rx = block_on(psyne::channel::<u64>().capacity(64).pattern::<P>().bind(&uri)).unwrap();
+    let mut sender = child::spawn(test, &format!("{},{mode},{uri}", P::NAME));
+    assert_eq!(sender.heard(), "open", "{} {mode}", P::NAME);
+    sender.kill();
+    let got = drain(&mut rx, Duration::from_secs(10));
+    // The only producer's run to the only consumer is committed at its
+    // end; other senders commit each value of a batch as it is written.
+    let committed = if mode == "run" && P::NAME != "spsc" { 18 } else { 10 };
+    assert_eq!(got, (0..committed).collect::<Vec<_>>(), "{} {mode}", P::NAME);
+    let s = rx.stats();
+    assert_eq!((s.sent, s.received, s.depth), (committed, committed, 0), "{} {mode}", P::NAME);
+    drop(rx);
+    assert_eq!(traces(&name), 0, "{} {mode}: leftovers after a kill", P::NAME);
+    assert_eq!(dev_shm(&name), Vec::<String>::new(), "{} {mode}", P::NAME);
+    let _again = block_on(psyne::channel::<u64>().pattern::<P>().bind(&uri)).unwrap();
+}
+
+/// A child receiver of each pattern takes all 4 records of a full ring
+/// and is killed holding them. Where it was one of several receivers
+/// (spmc, mpmc), its records come back and the sender goes on to the
+/// other receiver; where it was the only one (spsc, mpsc), the sender gets
+/// `Closed` within a bounded time. Either way nothing is left once the
+/// survivors are gone.
+#[test]
+fn a_receiver_killed_holding_messages_in_every_pattern() {
+    const TEST: &str = "a_receiver_killed_holding_messages_in_every_pattern";
+    if let Some(arg) = role(TEST) {
+        let (pattern, uri) = arg.split_once(',').unwrap();
+        as_pattern!(pattern, killed_receiver_child(uri));
+        return;
+    }
+    for pattern in ["spsc", "mpsc", "spmc", "mpmc"] {
+        as_pattern!(pattern, killed_receiver_parent(TEST));
+    }
+}
+
+fn killed_receiver_child<P: Pattern>(uri: &str) {
+    let mut rx = block_on(psyne::channel::<u64>().capacity(4).pattern::<P>().bind(uri)).unwrap();
+    say("joined");
+    let held: Vec<_> = (0..4).map(|_| rx.recv_blocking().unwrap()).collect();
+    say(&format!("holding {}", held.len()));
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+fn killed_receiver_parent<P: Pattern>(test: &str) {
+    let uri = unique(&format!("kill-holder-{}", P::NAME));
+    let name = uri.strip_prefix("ipc://").unwrap().to_owned();
+    let several = P::NAME.ends_with("mc");
+    // With several receivers this process binds first and the child
+    // joins; with one, the child is the receiver.
+    let mut rx = several
+        .then(|| block_on(psyne::channel::<u64>().capacity(4).pattern::<P>().bind(&uri)).unwrap());
+    let mut holder = child::spawn(test, &format!("{},{uri}", P::NAME));
+    assert_eq!(holder.heard(), "joined", "{}", P::NAME);
+    let mut tx = block_on(psyne::channel::<u64>().pattern::<P>().connect(&uri)).unwrap();
+    tx.send_batch_blocking(&[0, 1, 2, 3]).unwrap();
+    assert_eq!(holder.heard(), "holding 4", "{}", P::NAME);
+    assert!(matches!(tx.try_send(4), Err(SendError::Full(4))), "{}: the ring is held", P::NAME);
+    holder.kill();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut next = 4;
+    loop {
+        match tx.try_send(next) {
+            Ok(()) if several => {
+                next += 1;
+                if next == 8 {
+                    break;
+                }
+            }
+            Err(SendError::Closed(_)) if !several => break,
+            Err(SendError::Full(_)) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => panic!("{}: after the receiver's death: {other:?}", P::NAME),
+        }
+    }
+    if let Some(rx) = rx.as_mut() {
+        let got: Vec<u64> =
+            (0..4).map(|_| *rx.recv_timeout(Duration::from_secs(10)).unwrap()).collect();
+        assert_eq!(got, [4, 5, 6, 7], "{}", P::NAME);
+    }
+    drop((tx, rx));
+    assert_eq!(traces(&name), 0, "{}: leftovers after a kill", P::NAME);
+    assert_eq!(dev_shm(&name), Vec::<String>::new(), "{}", P::NAME);
 }

@@ -741,18 +741,23 @@ impl<T: Message, P: Pattern> Sender<T, P> {
                 shared.ring.commit_run(start, got);
             }
             sent = got as usize;
+            shared.stats.sent_n(got, shared.tally.0);
         } else {
             while values.left() > 0 {
                 let Some((pos, offset)) = Self::claim_fixed(shared, stride) else { break };
                 // SAFETY: as above, for the record just claimed.
                 if let Err(panic) = unsafe { values.put(shared.record_ptr(offset)) } {
-                    self.abandon(pos, 0, sent as u64, (pos, pos.wrapping_add(1)), panic);
+                    self.abandon(pos, 0, 0, (pos, pos.wrapping_add(1)), panic);
                 }
                 shared.ring.commit(pos, false, false);
+                // Counted one by one, as `send` counts: a process killed
+                // while `fill` makes a later value (several producers
+                // count in shared memory, not from a cursor) leaves no
+                // committed value uncounted.
+                shared.stats.sent(None, shared.tally.0);
                 sent += 1;
             }
         }
-        shared.stats.sent_n(sent as u64, shared.tally.0);
         sent
     }
 
