@@ -7,7 +7,8 @@
 //! - spinning ping-pong round trip, 64-byte messages: psyne busy-spin,
 //!   iceoryx2 polled, and two atomics in shared memory (the floor);
 //! - parked ping-pong: psyne async (tokio) and blocking (futex), against
-//!   tokio's and std's Unix sockets, every side asleep between messages;
+//!   tokio's and std's Unix sockets and iceoryx2 publish-subscribe woken
+//!   through its event service, every side asleep between messages;
 //! - one-way throughput of 64-byte messages: psyne, iceoryx2, a buffered
 //!   Unix socket, and a hand-written shared-memory ring published in runs
 //!   (the floor);
@@ -229,6 +230,15 @@ pub(crate) fn child(args: &[String]) -> bool {
                 publisher.send_copy(v).unwrap();
             }
         }
+        "iceoryx2-echo-parked" => {
+            let (name, n) = (next(), next().parse::<usize>().unwrap());
+            let node = NodeBuilder::new().create::<ipc::Service>().unwrap();
+            let ends = IceParked::open(&node, &name, "ping", "pong");
+            for _ in 0..n {
+                let v = ends.wait(None);
+                ends.send(v);
+            }
+        }
         "uds-echo" => {
             let (path, n) = (next(), next().parse::<usize>().unwrap());
             let mut s = UnixStream::connect(&path).unwrap();
@@ -378,6 +388,87 @@ fn message_bytes(m: &M) -> &[u8] {
     unsafe { std::slice::from_raw_parts(m.as_ptr().cast::<u8>(), 64) }
 }
 
+/// One side of an iceoryx2 ping-pong whose waits sleep: a publisher and
+/// a notifier for what it sends, a subscriber and a listener for what it
+/// receives (iceoryx2 has no async API; its event service wakes a
+/// listener blocked in `blocking_wait_one`).
+struct IceParked {
+    publisher: iceoryx2::port::publisher::Publisher<ipc::Service, M, ()>,
+    notifier: iceoryx2::port::notifier::Notifier<ipc::Service>,
+    sub: iceoryx2::port::subscriber::Subscriber<ipc::Service, M, ()>,
+    listener: iceoryx2::port::listener::Listener<ipc::Service>,
+}
+
+impl IceParked {
+    /// Sends on `{name}/{out}` and receives on `{name}/{inn}`.
+    fn open(node: &Node<ipc::Service>, name: &str, inn: &str, out: &str) -> Self {
+        let event = |dir: &str| {
+            let service: ServiceName = format!("{name}/{dir}-event").as_str().try_into().unwrap();
+            node.service_builder(&service).event().open_or_create().unwrap()
+        };
+        Self {
+            publisher: ice_service(node, &format!("{name}/{out}"), 16)
+                .publisher_builder()
+                .create()
+                .unwrap(),
+            notifier: event(out).notifier_builder().create().unwrap(),
+            sub: ice_service(node, &format!("{name}/{inn}"), 16)
+                .subscriber_builder()
+                .create()
+                .unwrap(),
+            listener: event(inn).listener_builder().create().unwrap(),
+        }
+    }
+
+    fn send(&self, v: M) {
+        self.publisher.send_copy(v).unwrap();
+        self.notifier.notify().unwrap();
+    }
+
+    /// The next sample, sleeping until a notification while there is none
+    /// (at most `timeout` at a time, if given: then `None` after one).
+    fn wait(&self, timeout: Option<Duration>) -> M {
+        loop {
+            if let Some(s) = self.sub.receive().unwrap() {
+                return *s;
+            }
+            match timeout {
+                None => drop(self.listener.blocking_wait_one().unwrap()),
+                Some(t) => {
+                    if self.listener.timed_wait_one(t).unwrap().is_none()
+                        && self.sub.receive().unwrap().is_none()
+                    {
+                        return [u64::MAX; 8];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// iceoryx2 publish-subscribe ping-pong, each side asleep in its event
+/// listener until the other notifies.
+fn iceoryx2_ping_parked(n: usize) -> (f64, f64) {
+    let name = tag("ice-parked");
+    let node = NodeBuilder::new().create::<ipc::Service>().unwrap();
+    let ends = IceParked::open(&node, &name, "pong", "ping");
+    let peer = Peer::start("iceoryx2-echo-parked", &format!("{name},{n}"));
+    // The child's ports may not exist yet: resend the first ping until an
+    // answer comes.
+    loop {
+        ends.send([0; 8]);
+        if ends.wait(Some(Duration::from_millis(20))) != [u64::MAX; 8] {
+            break;
+        }
+    }
+    let r = time_pings(n - 1, |i| {
+        ends.send([i; 8]);
+        std::hint::black_box(ends.wait(None));
+    });
+    peer.finish();
+    r
+}
+
 fn ice_service(
     node: &Node<ipc::Service>,
     name: &str,
@@ -485,6 +576,7 @@ pub(crate) fn section(cfg: &Cfg) {
         parked.push(("psyne ipc async (default spin-then-park)", psyne_ping_async(n, "default")));
         parked.push(("tokio UnixStream", tokio_uds_ping(n)));
         parked.push(("std UnixStream", uds_ping(n)));
+        parked.push(("iceoryx2 pub-sub + event (parked)", iceoryx2_ping_parked(n)));
     }
     let spin = summarize(spin);
     let parked = summarize(parked);
