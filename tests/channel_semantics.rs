@@ -940,3 +940,39 @@ fn a_panicking_fill_wakes_the_receiver_for_what_it_sent() {
     run::<psyne::Spmc>();
     run::<psyne::Mpmc>();
 }
+
+/// A producer that finds the ring full waits a little for a run of room
+/// before it tries again (see `wait::await_room`), but never for room
+/// that does not come: with every strategy, blocking and async, a sender
+/// blocked on a full ring of 1024 sends as soon as the receiver frees one
+/// record and stops.
+#[test]
+fn a_producer_on_a_full_ring_takes_a_single_freed_record() {
+    use futures::executor::block_on;
+    let strategies = [
+        WaitStrategy::BusySpin,
+        WaitStrategy::default(),
+        WaitStrategy::SpinYield { spin: Duration::from_micros(50) },
+    ];
+    for wait in strategies {
+        for blocking in [true, false] {
+            let (mut tx, mut rx) =
+                psyne::channel::<u64>().capacity(1024).wait_strategy(wait).spsc().unwrap();
+            let values: Vec<u64> = (0..1024).collect();
+            tx.try_send_batch(&values).unwrap();
+            let (done_tx, done_rx) = std::sync::mpsc::channel();
+            let sender = std::thread::spawn(move || {
+                let sent = if blocking { tx.send_blocking(1024) } else { block_on(tx.send(1024)) };
+                done_tx.send(sent.is_ok()).unwrap();
+                tx
+            });
+            std::thread::sleep(Duration::from_millis(20));
+            assert_eq!(*rx.try_recv().unwrap(), 0);
+            // One record free, and the receiver takes nothing more.
+            let sent = done_rx.recv_timeout(Duration::from_secs(5));
+            assert_eq!(sent, Ok(true), "{wait:?}, blocking {blocking}: the sender stayed blocked");
+            let tx = sender.join().unwrap();
+            assert_eq!(tx.stats().depth, 1024, "{wait:?}, blocking {blocking}");
+        }
+    }
+}

@@ -774,6 +774,14 @@ impl Ring {
         }
     }
 
+    /// Whether `pos` reads free for a claim now: a hint for a waiting
+    /// producer (a claim decides, with its own Acquire).
+    #[inline]
+    pub(crate) fn reads_free(&self, pos: u64) -> bool {
+        // Relaxed: only a hint.
+        self.free_for(pos, self.seq(pos).load(Ordering::Relaxed))
+    }
+
     /// Number of descriptors.
     #[inline]
     pub(crate) fn capacity(&self) -> u64 {

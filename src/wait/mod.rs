@@ -201,6 +201,58 @@ const FAST_POLL_SPIN: Duration = Duration::from_micros(4);
 /// to catch a prompt answer, short enough not to hold up the executor.
 const ASYNC_SPIN: Duration = Duration::from_micros(5);
 
+/// How many records past the one it waits for a producer that found the
+/// ring full lets the consumer free before it tries again, in rings of at
+/// least 8× as many (smaller rings wait for an eighth of theirs); see
+/// [`await_room`].
+const ROOM_AHEAD: u64 = 128;
+
+/// Longest a producer waits in [`await_room`] at a time.
+const ROOM_WAIT: Duration = Duration::from_micros(5);
+
+/// A producer that found the ring full (blocked on `pos`, whose previous
+/// lap the consumer has not freed yet) waits, spinning, until the record
+/// [`ROOM_AHEAD`] (or an eighth of the ring) further on reads free too, at
+/// most [`ROOM_WAIT`] and not past `until`, before it tries again.
+///
+/// Retrying `pos` itself reads, at every record, the line that the
+/// consumer is about to write to free it: each of the consumer's releases
+/// then waits for that line to come back from the producer's core (and a
+/// `Msg`'s reference count, decremented with a locked instruction right
+/// after the release, waits for that store). Waiting for a run of room
+/// keeps the producer out of those lines while the consumer frees them,
+/// and then claims the run with misses that no longer collide. Measured on
+/// the project machine (`compare`, alternated 2×): two-thread SPSC
+/// throughput, one message at a time with owned `Msg`s, 13.5–13.7 → 35.6–36.1
+/// M msg/s busy-spinning and 20.4–22.3 → 39.9–40.1 with the default
+/// strategy; async SPSC 8–12 → 15–17 M msg/s.
+///
+/// Only the spin phase waits so: the registration that parks a producer
+/// looks at `pos` itself, so a consumer that frees fewer records and
+/// stops costs a waiting producer at most `ROOM_WAIT`, never a lost
+/// wake-up.
+#[inline]
+fn await_room(ring: &Ring, blocker: Blocker, until: Option<Instant>) {
+    let Blocker::Producer(pos) = blocker else { return };
+    let ahead = (ring.capacity() / 8).min(ROOM_AHEAD);
+    if ahead == 0 {
+        return;
+    }
+    let start = Instant::now();
+    let end = until.map_or(start + ROOM_WAIT, |u| u.min(start + ROOM_WAIT));
+    if start >= end {
+        return;
+    }
+    let mut spins: u32 = 0;
+    while !ring.reads_free(pos.wrapping_add(ahead)) {
+        spin_loop();
+        spins = spins.wrapping_add(1);
+        if spins.is_multiple_of(16) && Instant::now() >= end {
+            return;
+        }
+    }
+}
+
 /// How long a blocking waiter sleeps between looks when its side's barrier
 /// could not be had ([`Register::Unfenced`]).
 const UNFENCED_POLL: Duration = Duration::from_millis(1);
@@ -251,8 +303,12 @@ pub(crate) fn block<R>(
     let mut spinning = !spin.is_zero();
     let mut spins: u32 = 0;
     loop {
-        if let Step::Done(r) = attempt() {
-            return Ok(r);
+        let blocker = match attempt() {
+            Step::Done(r) => return Ok(r),
+            Step::Wait(b) => b,
+        };
+        if spinning {
+            await_room(ring, blocker, deadline);
         }
         spins = spins.wrapping_add(1);
         // Reading the clock costs ~25 ns: not for the first few spins (most
@@ -422,10 +478,14 @@ pub(crate) fn poll<R>(
                 let start = Instant::now();
                 let mut spins: u32 = 0;
                 loop {
-                    if let Step::Done(r) = attempt() {
-                        waiter.done();
-                        return Poll::Ready(r);
-                    }
+                    let blocker = match attempt() {
+                        Step::Done(r) => {
+                            waiter.done();
+                            return Poll::Ready(r);
+                        }
+                        Step::Wait(b) => b,
+                    };
+                    await_room(ring, blocker, Some(start + spin));
                     spin_loop();
                     spins = spins.wrapping_add(1);
                     if spins.is_multiple_of(16) && start.elapsed() >= spin {
