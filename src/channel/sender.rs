@@ -803,9 +803,11 @@ impl<T: Message, P: Pattern> Sender<T, P> {
             while pos != open.0 {
                 pos = pos.wrapping_sub(1);
                 // The only producer's newest claim; were `tail` not where
-                // it left it (a peer process wrote it), still close it.
+                // it left it (a peer process wrote it), still close it, as
+                // a position that carries no message.
                 if !shared.ring.try_unclaim(pos, P::MULTI_PRODUCER) {
                     shared.ring.commit(pos, true, false);
+                    shared.stats.voided(1);
                 }
             }
             shared.stats.aborted();

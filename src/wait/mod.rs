@@ -222,10 +222,12 @@ const ROOM_WAIT: Duration = Duration::from_micros(5);
 /// after the release, waits for that store). Waiting for a run of room
 /// keeps the producer out of those lines while the consumer frees them,
 /// and then claims the run with misses that no longer collide. Measured on
-/// the project machine (`compare`, alternated 2×): two-thread SPSC
-/// throughput, one message at a time with owned `Msg`s, 13.5–13.7 → 35.6–36.1
-/// M msg/s busy-spinning and 20.4–22.3 → 39.9–40.1 with the default
-/// strategy; async SPSC 8–12 → 15–17 M msg/s.
+/// the project machine (`compare --only blocking-spsc` and `async-spsc`;
+/// the build before alternated 2× with a switchable prototype of this
+/// wait, then this build twice): two-thread SPSC throughput, one message
+/// at a time with owned `Msg`s, 13.5–13.7 → 36.3–37.0 M msg/s
+/// busy-spinning and 20.4–22.3 → 40.3–40.6 with the default strategy;
+/// async SPSC `send`/`recv` 10.9–12.6 → 15.2–15.9.
 ///
 /// Only the spin phase waits so: the registration that parks a producer
 /// looks at `pos` itself, so a consumer that frees fewer records and
