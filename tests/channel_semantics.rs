@@ -802,6 +802,41 @@ fn a_panicking_fill_sends_what_it_made_and_gives_back_the_rest<P: Pattern>() {
     }
 }
 
+/// Several producers: a batch whose `fill` panics after another producer
+/// claimed behind its run cannot give the rest of the run back (it is no
+/// longer the newest claim), so it commits those records as aborted. The
+/// receiver gets what the batch made and the other producer's value, and
+/// every record comes back.
+#[test]
+fn a_panicking_fill_behind_another_producers_claim_skips_the_rest() {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    for at in [0, 2, 3] {
+        let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).mpsc().unwrap();
+        let mut other = tx.clone();
+        let panicked = catch_unwind(AssertUnwindSafe(|| {
+            tx.try_send_batch_with(4, |i| {
+                if i == at {
+                    other.try_send(99).unwrap();
+                    panic!("fill fails at {i}");
+                }
+                i as u64
+            })
+        }));
+        assert!(panicked.is_err(), "at {at}");
+        let mut got = Vec::new();
+        while let Ok(m) = rx.try_recv() {
+            got.push(*m);
+        }
+        let mut want: Vec<u64> = (0..at as u64).collect();
+        want.push(99);
+        assert_eq!(got, want, "at {at}");
+        let s = tx.stats();
+        assert_eq!((s.sent, s.received, s.aborted), (at as u64 + 1, at as u64 + 1, 1), "at {at}");
+        assert_eq!(tx.try_send_batch(&[7; 8]).unwrap(), 8, "at {at}: every record free again");
+        assert_eq!(rx.try_recv_batch(8).unwrap().len(), 8, "at {at}");
+    }
+}
+
 /// A batch send that waits for room, then panics in `fill`: the one
 /// value made after the wait (or none) and the ones before are sent, the
 /// rest given back, and a receiver that drains the ring meanwhile gets

@@ -164,8 +164,11 @@ fn tokio_tasks<P: Pattern>() {
 }
 
 /// Consumers receive in runs (`recv_batch` / `recv_batch_blocking`, limits
-/// 1..=16) while producers send one by one and in batches (`send_batch`,
-/// `send_batch_blocking`): every message once, in order per producer.
+/// 1..=16) while producers send one by one and in batches of 1 to 100
+/// values, more than the ring holds among them (`send_batch`,
+/// `send_batch_blocking`, `send_batch_with`, `send_batch_with_blocking`;
+/// several producers claim each run with one CAS, so their runs race):
+/// every message once, in order per producer.
 fn batches<P: Pattern>() {
     let (txs, rxs) = handles::<P>();
     let producers = txs.len();
@@ -173,15 +176,20 @@ fn batches<P: Pattern>() {
         for (p, mut tx) in txs.into_iter().enumerate() {
             s.spawn(move || {
                 let mut i = 0;
+                let mut round = 0u64;
                 while i < PER_PRODUCER {
-                    if i % 5 == 0 && i + 4 <= PER_PRODUCER {
-                        let run: Vec<u64> = (i..i + 4).map(|j| tag(p as u64, j)).collect();
-                        if p % 2 == 0 {
-                            tx.send_batch_blocking(&run).unwrap();
-                        } else {
-                            block_on(tx.send_batch(&run)).unwrap();
+                    if i % 5 == 0 {
+                        round += 1;
+                        let k = (round * 37 % 100 + 1).min(PER_PRODUCER - i);
+                        let run: Vec<u64> = (i..i + k).map(|j| tag(p as u64, j)).collect();
+                        let make = |j: usize| run[j];
+                        match (round + p as u64) % 4 {
+                            0 => tx.send_batch_blocking(&run).unwrap(),
+                            1 => block_on(tx.send_batch(&run)).unwrap(),
+                            2 => tx.send_batch_with_blocking(run.len(), make).unwrap(),
+                            _ => block_on(tx.send_batch_with(run.len(), make)).unwrap(),
                         }
-                        i += 4;
+                        i += k;
                     } else {
                         tx.send_blocking(tag(p as u64, i)).unwrap();
                         i += 1;

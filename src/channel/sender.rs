@@ -704,61 +704,62 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     }
 
     /// The fast path of [`try_send_batch`](Self::try_send_batch) for a
-    /// fixed-size ring that is open and sound: claims, writes and commits
-    /// (without a wake-up check) as many leading values as fit, like
-    /// `send_fast` for each, or, for the only producer and consumer, with
-    /// one commit for the run. Returns how many; if none, the general loop
-    /// finds out why.
+    /// fixed-size ring that is open and sound: claims as many leading
+    /// values as fit with one claim (the only producer's cursor store, or
+    /// one CAS of several producers'), writes them, counts them, then
+    /// commits them without a wake-up check. Returns how many; if none,
+    /// the general loop finds out why.
+    ///
+    /// Counted before the commits: a receiver never counts more than was
+    /// sent, and a process killed while `fill` makes a value has committed
+    /// and counted nothing of the run (a reaper voids its claims).
     fn send_run_fast(&mut self, values: &mut impl Values<T>) -> usize {
         let shared = &*self.shared;
-        let RecordLayout::Fixed { stride, .. } = shared.layout else {
-            return 0;
-        };
-        if shared.receivers_closed() || shared.is_corrupted() {
+        if !matches!(shared.layout, RecordLayout::Fixed { .. })
+            || shared.receivers_closed()
+            || shared.is_corrupted()
+        {
             return 0;
         }
-        let mut sent = 0;
-        if !P::MULTI_PRODUCER {
-            // Alone: claim the run with one cursor store, and, for the only
-            // consumer, commit it with one store too (see `Ring::commit_run`).
-            let (start, got) = shared.ring.claim_run(values.left() as u64);
-            let runs = !shared.cfg.take_multi;
-            let first = if got > 0 { shared.ring.producer_slot(start) } else { 0 };
-            let mut slots = shared.slots(first);
-            for i in 0..got {
-                let pos = start.wrapping_add(i);
-                // SAFETY: `pos` is claimed, by this sender alone, and its
-                // record is the slot at `slots.step()`.
-                if let Err(panic) = unsafe { values.put(shared.record_ptr(slots.step())) } {
-                    let (written, open) = if runs { (i, 0) } else { (0, i) };
-                    self.abandon(start, written, open, (pos, start.wrapping_add(got)), panic);
-                }
-                if !runs {
-                    shared.ring.commit(pos, false, false);
-                }
-            }
-            if runs {
-                shared.ring.commit_run(start, got);
-            }
-            sent = got as usize;
-            shared.stats.sent_n(got, shared.tally.0);
+        let n = values.left() as u64;
+        let (start, got) = if P::MULTI_PRODUCER {
+            shared.ring.claim_run_shared(n)
         } else {
-            while values.left() > 0 {
-                let Some((pos, offset)) = Self::claim_fixed(shared, stride) else { break };
-                // SAFETY: as above, for the record just claimed.
-                if let Err(panic) = unsafe { values.put(shared.record_ptr(offset)) } {
-                    self.abandon(pos, 0, 0, (pos, pos.wrapping_add(1)), panic);
-                }
-                shared.ring.commit(pos, false, false);
-                // Counted one by one, as `send` counts: a process killed
-                // while `fill` makes a later value (several producers
-                // count in shared memory, not from a cursor) leaves no
-                // committed value uncounted.
-                shared.stats.sent(None, shared.tally.0);
-                sent += 1;
+            shared.ring.claim_run(n)
+        };
+        if got == 0 {
+            return 0;
+        }
+        if let Some(owner) = shared.claim_owner() {
+            for i in 0..got {
+                shared.ring.set_owner(start.wrapping_add(i), owner, true);
             }
         }
-        sent
+        let mut slots = shared.slots(shared.ring.producer_slot(start));
+        for i in 0..got {
+            // SAFETY: `start + i` is claimed, by this sender alone, and its
+            // record is the slot at `slots.step()`.
+            if let Err(panic) = unsafe { values.put(shared.record_ptr(slots.step())) } {
+                self.abandon(start, i, (start.wrapping_add(i), start.wrapping_add(got)), panic);
+            }
+        }
+        shared.stats.sent_n(got, shared.tally.0);
+        self.commit_written(start, got);
+        got as usize
+    }
+
+    /// Commits the `n` records from `start` that a batch claimed and wrote:
+    /// with one commit where the ring takes runs (the only producer and
+    /// consumer, see `Ring::commit_run`), else each on its own.
+    fn commit_written(&self, start: u64, n: u64) {
+        let ring = &self.shared.ring;
+        if !P::MULTI_PRODUCER && !self.shared.cfg.take_multi {
+            ring.commit_run(start, n);
+        } else {
+            for i in 0..n {
+                ring.commit(start.wrapping_add(i), false, false);
+            }
+        }
     }
 
     /// Writes the next of `values` into `claimed` (not committing it); if
@@ -775,47 +776,42 @@ impl<T: Message, P: Pattern> Sender<T, P> {
 
     /// A batch send's `fill` closure panicked, on the fast path of a
     /// fixed-size ring, with records `[open.0, open.1)` claimed and not
-    /// written: gives those back (several only for the only producer,
-    /// whose newest claims they are: undone newest first, and counted as
-    /// one aborted reservation; one record of several producers' is undone
-    /// if no claim followed it, else committed as aborted), commits the
-    /// `written` records from `start` that a run left uncommitted, counts
-    /// them and the `committed` ones before them that the batch has not
-    /// counted yet, and lets the panic go on. No claim is left open, so
-    /// the receiver never waits on one.
+    /// written: gives those back (newest first, so that each is the newest
+    /// claim when it is undone, unless another producer claimed after
+    /// them: then each is committed as aborted; counted as one aborted
+    /// reservation), commits and counts the `written` records from `start`
+    /// before them, and lets the panic go on. No claim is left open, so the
+    /// receiver never waits on one.
     #[cold]
     #[inline(never)]
     fn abandon(
         &self,
         start: u64,
         written: u64,
-        committed: u64,
         open: (u64, u64),
         panic: Box<dyn std::any::Any + Send>,
     ) -> ! {
         let shared = &*self.shared;
-        let len = size_of::<T>();
-        if open.1.wrapping_sub(open.0) == 1 {
-            // (`offset` and `undo` serve variable-size rings only.)
-            shared.abort(Claimed { pos: open.0, offset: 0, len, elems: 0, undo: 0 }, None);
-        } else {
-            let mut pos = open.1;
-            while pos != open.0 {
-                pos = pos.wrapping_sub(1);
-                // The only producer's newest claim; were `tail` not where
-                // it left it (a peer process wrote it), still close it, as
-                // a position that carries no message.
-                if !shared.ring.try_unclaim(pos, P::MULTI_PRODUCER) {
-                    shared.ring.commit(pos, true, false);
-                    shared.stats.voided(1);
-                }
+        let mut pos = open.1;
+        let mut undone = false;
+        while pos != open.0 {
+            pos = pos.wrapping_sub(1);
+            if shared.unclaim(pos) {
+                undone = true;
+            } else {
+                // Another claim followed (or, for the only producer, a
+                // peer process wrote `tail`): close it, as a position that
+                // carries no message.
+                shared.ring.commit(pos, true, false);
+                shared.stats.voided(1);
             }
-            shared.stats.aborted();
         }
-        if written > 0 {
-            shared.ring.commit_run(start, written);
+        shared.stats.aborted();
+        if undone {
+            shared.gave_back();
         }
-        shared.stats.sent_n(written + committed, shared.tally.0);
+        shared.stats.sent_n(written, shared.tally.0);
+        self.commit_written(start, written);
         self.unwind(panic)
     }
 

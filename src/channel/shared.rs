@@ -567,43 +567,77 @@ impl Shared {
     /// `arena` is the sender's own allocator (single-producer variable-size
     /// channels).
     pub(crate) fn abort(&self, claimed: Claimed, arena: Option<&mut Arena>) {
-        let multi = self.cfg.multi_producer;
-        let owner = self.claim_owner();
-        if owner.is_some() {
-            // Nobody owns the position once it is given back (a reaper must
-            // not mistake a later claim of it for this one). Cleared before
-            // the rewind: after it, another process may claim the position
-            // and record itself, which a later clear would wipe (and a
-            // reaper would then never give that claim back). The rewind
-            // publishes the clear (Release, or the arena's lock).
-            self.ring.set_owner(claimed.pos, 0, true);
-        }
         let undone = match (self.layout, arena) {
-            (RecordLayout::Fixed { .. }, _) => self.ring.try_unclaim(claimed.pos, multi),
-            (RecordLayout::Variable { .. }, Some(arena)) => {
-                arena.try_unalloc(&self.ring, claimed.pos, claimed.undo)
+            (RecordLayout::Fixed { .. }, _) => self.unclaim(claimed.pos),
+            (RecordLayout::Variable { .. }, arena) => {
+                let owner = self.disown(claimed.pos);
+                let undone = match arena {
+                    Some(arena) => arena.try_unalloc(&self.ring, claimed.pos, claimed.undo),
+                    None => self
+                        .with_shared_arena(|a| a.try_unalloc(&self.ring, claimed.pos, claimed.undo))
+                        .unwrap_or(false),
+                };
+                if !undone {
+                    self.own(claimed.pos, owner);
+                }
+                undone
             }
-            (RecordLayout::Variable { .. }, None) => self
-                .with_shared_arena(|a| a.try_unalloc(&self.ring, claimed.pos, claimed.undo))
-                .unwrap_or(false),
         };
         if undone {
             self.stats.aborted();
-            if multi {
-                // The rewind changed no descriptor word, so a producer that
-                // parked on the claimed position (or on arena space) would
-                // not hear of it: tell them, in every process.
-                self.tx_event.notify(usize::MAX);
-                if let Some(remote) = &self.remote {
-                    remote.wake.wake();
-                }
-            }
+            self.gave_back();
         } else {
-            if let Some(owner) = owner {
-                // Still this process's claim until it is committed.
-                self.ring.set_owner(claimed.pos, owner, true);
-            }
             self.publish(claimed.pos, claimed.len, true);
+        }
+    }
+
+    /// Producer: gives back the claim of `pos` in a fixed-size ring if it
+    /// is the newest claim ([`Ring::try_unclaim`]). Returns whether it did;
+    /// if not, the record is still this process's claim, to commit as
+    /// aborted. The caller then calls [`gave_back`](Self::gave_back).
+    pub(crate) fn unclaim(&self, pos: u64) -> bool {
+        let owner = self.disown(pos);
+        let undone = self.ring.try_unclaim(pos, self.cfg.multi_producer);
+        if !undone {
+            self.own(pos, owner);
+        }
+        undone
+    }
+
+    /// Clears the owner record of the claim of `pos` that is about to be
+    /// given back, if claims are recorded, and returns this process's
+    /// owner number for [`own`](Self::own). Nobody owns the position once it
+    /// is given back (a reaper must not mistake a later claim of it for
+    /// this one). Cleared before the rewind: after it, another process may
+    /// claim the position and record itself, which a later clear would wipe
+    /// (and a reaper would then never give that claim back). The rewind
+    /// publishes the clear (Release, or the arena's lock).
+    fn disown(&self, pos: u64) -> Option<usize> {
+        let owner = self.claim_owner();
+        if owner.is_some() {
+            self.ring.set_owner(pos, 0, true);
+        }
+        owner
+    }
+
+    /// Records the claim of `pos` as `owner`'s again: it could not be given
+    /// back, and is this process's until it is committed.
+    fn own(&self, pos: u64, owner: Option<usize>) {
+        if let Some(owner) = owner {
+            self.ring.set_owner(pos, owner, true);
+        }
+    }
+
+    /// After claims were given back by several producers' channel: a rewind
+    /// changes no descriptor word, so a producer that parked on a claimed
+    /// position (or on arena space) would not hear of it. Tells them, in
+    /// every process.
+    pub(crate) fn gave_back(&self) {
+        if self.cfg.multi_producer {
+            self.tx_event.notify(usize::MAX);
+            if let Some(remote) = &self.remote {
+                remote.wake.wake();
+            }
         }
     }
 

@@ -1078,16 +1078,7 @@ impl Ring {
     pub(crate) fn claim_run(&self, n: u64) -> (u64, u64) {
         // Relaxed: the only producer's own cursor (see `try_claim`).
         let start = self.cursors.tail.load(Ordering::Relaxed);
-        // The positions whose previous lap the consumer freed with the
-        // cursor first (one line for all of them), then the words.
-        let mut got = self.freed_from(start).min(n);
-        for (pos, seq) in self.seqs(start.wrapping_add(got), n - got) {
-            // SYNC POINT (release → claim): Acquire, as in `try_claim`.
-            if tag(seq.load(Ordering::Acquire)) != free_tag(pos) {
-                break;
-            }
-            got += 1;
-        }
+        let got = self.free_run(start, n);
         if got > 0 {
             // Relaxed: as in `try_claim`.
             self.cursors.tail.store(start.wrapping_add(got), Ordering::Relaxed);
@@ -1096,6 +1087,58 @@ impl Ring {
             }
         }
         (start, got)
+    }
+
+    /// One of several producers claims up to `n` positions at once: those
+    /// from `tail` on that read free, with one CAS of the cursor for all of
+    /// them (the CAS per message is what several busy producers wait on).
+    /// Returns the first position and how many were claimed (`0`: the
+    /// position at `tail` is not free, and [`try_claim`](Self::try_claim)
+    /// says why). The caller commits every one of them, each on its own:
+    /// runs are for the only producer ([`commit_run`](Self::commit_run)).
+    #[inline]
+    pub(crate) fn claim_run_shared(&self, n: u64) -> (u64, u64) {
+        // Relaxed: a hint of where to look, as in `try_claim`.
+        let mut start = self.cursors.tail.load(Ordering::Relaxed);
+        loop {
+            // Positions from a stale `tail` on may be claimed by others
+            // (and read free until committed): then the CAS fails. It
+            // succeeds only where `tail` still (or, after other claims
+            // were given back, again) reads `start`, and then no position
+            // of the run was claimed in between.
+            let got = self.free_run(start, n);
+            if got == 0 {
+                return (start, 0);
+            }
+            // SYNC POINT (claim → claim): AcqRel, as in `try_claim`.
+            // Relaxed on failure: nothing is claimed.
+            match self.cursors.tail.compare_exchange(
+                start,
+                start.wrapping_add(got),
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return (start, got),
+                Err(now) => start = now,
+            }
+        }
+    }
+
+    /// How many of the `n` positions from `start` on read free for a claim,
+    /// counted up to the first that does not: those whose previous lap the
+    /// consumer freed with the cursor first (one line for all of them),
+    /// then word by word.
+    #[inline(always)]
+    fn free_run(&self, start: u64, n: u64) -> u64 {
+        let mut got = self.freed_from(start).min(n);
+        for (pos, seq) in self.seqs(start.wrapping_add(got), n - got) {
+            // SYNC POINT (release → claim): Acquire, as in `try_claim`.
+            if tag(seq.load(Ordering::Acquire)) != free_tag(pos) {
+                break;
+            }
+            got += 1;
+        }
+        got
     }
 
     /// Producer: gives back the claim of `pos` if it is the newest claim, so

@@ -122,6 +122,23 @@ fn a_refused_barrier_says_unfenced() {
     assert!(ring.commit(pos, false, true), "the raised bit still asks for a notification");
 }
 
+/// Several producers' runs: each claims the free positions from `tail` with
+/// one CAS, stopping at the first that is not free, and a run given back
+/// newest first leaves `tail` where it was.
+#[test]
+fn shared_runs_claim_what_is_free() {
+    let ring = Ring::new(4).unwrap();
+    assert_eq!(ring.claim_run_shared(3), (0, 3));
+    assert_eq!(ring.try_claim(true), Claim::Claimed(3));
+    assert_eq!(ring.claim_run_shared(2), (4, 0), "full");
+    ring.commit(0, false, false);
+    assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
+    ring.release(0, false);
+    assert_eq!(ring.claim_run_shared(9), (4, 1), "the one position freed");
+    assert!(ring.try_unclaim(4, true) && !ring.try_unclaim(2, true), "only the newest");
+    assert_eq!(ring.tail(), 4);
+}
+
 /// A run claims the free positions from `tail` and takes the committed,
 /// unaborted ones from `head`, each moving its cursor once; both stop at the
 /// first position that does not qualify.

@@ -253,6 +253,92 @@ fn multi_producer_aborts_unclaim_or_skip() {
     });
 }
 
+/// Runs claimed with one CAS each by several producers
+/// (`claim_run_shared`, the batch sends of MPSC and MPMC): two producers
+/// each claim a run of up to two positions in a ring of three, write it
+/// and commit each record, while the consumer takes one record and
+/// releases it. No position is claimed twice (the cells would report a
+/// race), each producer's values arrive in order, and what each claimed
+/// arrives, once.
+#[test]
+fn runs_claimed_by_cas_among_producers() {
+    loom::model(|| {
+        let ch = Chan::new(3);
+        let producers: Vec<_> = [10, 20]
+            .into_iter()
+            .map(|base| {
+                let p = ch.clone();
+                thread::spawn(move || {
+                    let (start, got) = p.ring.claim_run_shared(2);
+                    for i in 0..got {
+                        let cell = &p.cells[p.ring.producer_slot(start + i)];
+                        // SAFETY: the run's claim makes these cells ours
+                        // until commit.
+                        cell.with_mut(|c| unsafe { *c = base + i });
+                    }
+                    for i in 0..got {
+                        p.ring.commit(start + i, false, true);
+                    }
+                    (base..base + got).collect::<Vec<u64>>()
+                })
+            })
+            .collect();
+        let mut got = Vec::new();
+        if let Some((pos, v)) = ch.try_take(false) {
+            ch.ring.release(pos, true);
+            got.push(v);
+        }
+        let mut sent: Vec<u64> = producers.into_iter().flat_map(|p| p.join().unwrap()).collect();
+        assert!(sent.len() >= 3, "a ring of three had room for {sent:?}");
+        drain(&ch, false, &mut got);
+        for base in [10, 20] {
+            let mine: Vec<u64> = got.iter().copied().filter(|v| v / 10 * 10 == base).collect();
+            assert!(mine.is_sorted(), "producer {base} out of order: {got:?}");
+        }
+        got.sort_unstable();
+        sent.sort_unstable();
+        assert_eq!(got, sent);
+    });
+}
+
+/// A run of several producers' given back (a batch's `fill` panicked):
+/// newest first, each position is unclaimed while it is the newest claim,
+/// or committed as aborted once the other producer claimed after it. The
+/// consumer sees only the other producer's records, and every position
+/// comes back.
+#[test]
+fn a_shared_run_given_back_beside_another_producer() {
+    loom::model(|| {
+        let ch = Chan::new(3);
+        let a = ch.clone();
+        let aborter = thread::spawn(move || {
+            let (start, got) = a.ring.claim_run_shared(2);
+            for pos in (start..start + got).rev() {
+                if !a.ring.try_unclaim(pos, true) {
+                    a.ring.commit(pos, true, true);
+                }
+            }
+        });
+        let p = ch.clone();
+        let producer = thread::spawn(move || {
+            let (start, got) = p.ring.claim_run_shared(2);
+            for pos in start..start + got {
+                // SAFETY: the run's claim makes these cells ours until commit.
+                p.cells[p.ring.producer_slot(pos)].with_mut(|c| unsafe { *c = 7 + pos - start });
+                p.ring.commit(pos, false, true);
+            }
+            got
+        });
+        aborter.join().unwrap();
+        let sent = producer.join().unwrap();
+        assert!(sent >= 1, "the ring had room");
+        let mut got = Vec::new();
+        drain(&ch, false, &mut got);
+        assert_eq!(got, (7..7 + sent).collect::<Vec<_>>());
+        assert_eq!(ch.ring.claim_run_shared(3).1, 3, "space came back");
+    });
+}
+
 /// Multi-producer records released out of order (newest first) while the
 /// producers still run: every descriptor comes back.
 #[test]

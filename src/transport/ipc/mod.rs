@@ -67,8 +67,12 @@
 //! where takes or claims are recorded, a process killed between claiming
 //! (or taking, evictions by an overwrite-oldest producer included) a
 //! record and recording itself as its owner leaves that record for nobody
-//! to reap; one killed between counting itself on a side and marking that
-//! in its slot (at connect), or between clearing the mark and uncounting
+//! to reap (for a batch send's run, the window is one store per record of
+//! the run); one of several producers killed after a batch counted its run
+//! as sent and before it committed every record of it leaves `sent`
+//! counting the records the reaper voids; one killed between counting
+//! itself on a side and marking that in its slot (at connect), or between
+//! clearing the mark and uncounting
 //! (when it leaves), leaves the side's count one too high, so that side
 //! never closes; a monitor killed in the middle of reaping leaves the slot
 //! half reaped. Not a window: the messages a process still holds after its
