@@ -810,6 +810,16 @@ fn a_panicking_fill_sends_what_it_made_and_gives_back_the_rest<P: Pattern>() {
 #[test]
 fn a_panicking_fill_behind_another_producers_claim_skips_the_rest() {
     use std::panic::{AssertUnwindSafe, catch_unwind};
+    // The run is claimed at once: while `fill` runs, a ring of four that a
+    // batch of four fills has no room for another producer.
+    let (mut tx, mut rx) = psyne::channel::<u64>().capacity(4).mpsc().unwrap();
+    let mut other = tx.clone();
+    let sent = tx.try_send_batch_with(4, |i| {
+        assert!(matches!(other.try_send(99), Err(SendError::Full(99))), "at {i}");
+        i as u64
+    });
+    assert_eq!(sent, Ok(4));
+    assert_eq!(rx.try_recv_batch(8).unwrap().iter().copied().collect::<Vec<_>>(), [0, 1, 2, 3]);
     for at in [0, 2, 3] {
         let (mut tx, mut rx) = psyne::channel::<u64>().capacity(8).mpsc().unwrap();
         let mut other = tx.clone();

@@ -847,9 +847,8 @@ fn dev_shm(name: &str) -> Vec<String> {
 
 /// A child sender of each pattern sends 10 values, then is killed with a
 /// record reserved and written but not committed (`reserve`), or in the
-/// middle of a batch send whose `fill` it is in (`run`): the only producer
-/// to the only consumer has claimed the whole run and committed none of
-/// it, the others have committed the values before. Within a bounded
+/// middle of a batch send whose `fill` it is in (`run`): it has claimed the
+/// whole run and committed (and counted) none of it. Within a bounded
 /// time the receiver gets every committed value, in order, then the end;
 /// the counts agree; nothing of the channel is left, in this process or
 /// in `/dev/shm`, once the receiver is gone; and the name binds again.

@@ -624,8 +624,10 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// visible to receivers (the run is committed once it is written), so
     /// it must not wait for a receiver to take the values it made before:
     /// that never happens. If `fill` panics, the values it made before are
-    /// sent, the records claimed for the rest are given back, and the
-    /// panic goes on.
+    /// sent, the records claimed for the rest are given back (or, where
+    /// another producer claimed records after them, committed as aborted:
+    /// receivers skip them), the batch counts as one aborted reservation,
+    /// and the panic goes on.
     ///
     /// # Errors
     ///
@@ -710,9 +712,10 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// commits them without a wake-up check. Returns how many; if none,
     /// the general loop finds out why.
     ///
-    /// Counted before the commits: a receiver never counts more than was
-    /// sent, and a process killed while `fill` makes a value has committed
-    /// and counted nothing of the run (a reaper voids its claims).
+    /// Counted before the commits: a receiver never counts more of a run
+    /// than was counted as sent, and a process killed while `fill` makes a
+    /// value has committed and counted nothing of the run (a reaper voids
+    /// its claims).
     fn send_run_fast(&mut self, values: &mut impl Values<T>) -> usize {
         let shared = &*self.shared;
         if !matches!(shared.layout, RecordLayout::Fixed { .. })
@@ -793,15 +796,17 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     ) -> ! {
         let shared = &*self.shared;
         let mut pos = open.1;
-        let mut undone = false;
+        let (mut undone, mut rewinding) = (false, true);
         while pos != open.0 {
             pos = pos.wrapping_sub(1);
-            if shared.unclaim(pos) {
+            if rewinding && shared.unclaim(pos) {
                 undone = true;
             } else {
                 // Another claim followed (or, for the only producer, a
                 // peer process wrote `tail`): close it, as a position that
-                // carries no message.
+                // carries no message. `tail` never comes back to it, so
+                // the older ones are closed too, without trying.
+                rewinding = false;
                 shared.ring.commit(pos, true, false);
                 shared.stats.voided(1);
             }
@@ -868,7 +873,7 @@ impl<T: Message, P: Pattern> Sender<T, P> {
     /// As for [`try_send_batch_with`](Self::try_send_batch_with), `fill`
     /// must not wait for a receiver to take earlier values, and if it
     /// panics, the values it made before are sent, the records claimed for
-    /// the rest are given back, and the panic goes on.
+    /// the rest are given back (or skipped), and the panic goes on.
     ///
     /// # Errors
     ///

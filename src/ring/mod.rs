@@ -1094,7 +1094,7 @@ impl Ring {
     /// them (the CAS per message is what several busy producers wait on).
     /// Returns the first position and how many were claimed (`0`: the
     /// position at `tail` is not free, and [`try_claim`](Self::try_claim)
-    /// says why). The caller commits every one of them, each on its own:
+    /// says why: the ring is full, or a peer wrote garbage). The caller commits every one of them, each on its own:
     /// runs are for the only producer ([`commit_run`](Self::commit_run)).
     #[inline]
     pub(crate) fn claim_run_shared(&self, n: u64) -> (u64, u64) {
@@ -1108,7 +1108,16 @@ impl Ring {
             // of the run was claimed in between.
             let got = self.free_run(start, n);
             if got == 0 {
-                return (start, 0);
+                // A stale `tail`, whose position others claimed (and
+                // committed) since: look again from where it is now, as
+                // `try_claim` does. Where it has not moved, the position
+                // is not free.
+                let now = latest(&self.cursors.tail);
+                if now == start {
+                    return (start, 0);
+                }
+                start = now;
+                continue;
             }
             // SYNC POINT (claim → claim): AcqRel, as in `try_claim`.
             // Relaxed on failure: nothing is claimed.
@@ -1156,7 +1165,7 @@ impl Ring {
         if multi {
             // SYNC POINT (unclaim → claim): Release, so that what the
             // rewinding producer wrote before (the cleared owner record,
-            // see `Shared::abort`) comes before whatever the producer whose
+            // see `Shared::disown`) comes before whatever the producer whose
             // claim (AcqRel) reads the rewind writes. Relaxed on failure:
             // nothing changed.
             self.cursors

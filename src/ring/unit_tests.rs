@@ -123,20 +123,24 @@ fn a_refused_barrier_says_unfenced() {
 }
 
 /// Several producers' runs: each claims the free positions from `tail` with
-/// one CAS, stopping at the first that is not free, and a run given back
-/// newest first leaves `tail` where it was.
+/// one CAS, stopping at the first that is not free; a run given back
+/// newest first leaves `tail` where it was, and once another claim
+/// followed, none of it can be given back.
 #[test]
 fn shared_runs_claim_what_is_free() {
     let ring = Ring::new(4).unwrap();
     assert_eq!(ring.claim_run_shared(3), (0, 3));
+    assert!(ring.try_unclaim(2, true) && ring.try_unclaim(1, true), "newest first");
+    assert_eq!(ring.tail(), 1);
+    assert_eq!(ring.claim_run_shared(2), (1, 2), "the run given back, claimed again");
     assert_eq!(ring.try_claim(true), Claim::Claimed(3));
+    assert!(!ring.try_unclaim(2, true), "another claim followed");
     assert_eq!(ring.claim_run_shared(2), (4, 0), "full");
     ring.commit(0, false, false);
     assert_eq!(ring.try_take(false), Take::Taken { pos: 0, aborted: false });
     ring.release(0, false);
     assert_eq!(ring.claim_run_shared(9), (4, 1), "the one position freed");
-    assert!(ring.try_unclaim(4, true) && !ring.try_unclaim(2, true), "only the newest");
-    assert_eq!(ring.tail(), 4);
+    assert_eq!(ring.tail(), 5);
 }
 
 /// A run claims the free positions from `tail` and takes the committed,

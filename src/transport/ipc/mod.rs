@@ -68,19 +68,20 @@
 //! (or taking, evictions by an overwrite-oldest producer included) a
 //! record and recording itself as its owner leaves that record for nobody
 //! to reap (for a batch send's run, the window is one store per record of
-//! the run); one of several producers killed after a batch counted its run
-//! as sent and before it committed every record of it leaves `sent`
-//! counting the records the reaper voids; one killed between counting
-//! itself on a side and marking that in its slot (at connect), or between
-//! clearing the mark and uncounting
-//! (when it leaves), leaves the side's count one too high, so that side
-//! never closes; a monitor killed in the middle of reaping leaves the slot
-//! half reaped. Not a window: the messages a process still holds after its
-//! only receiver was dropped (a `Msg` outlives its receiver) are not given
-//! back if it dies; the channel has no receiver left to want them. A live
-//! process stopped while it holds the shared arena lock (SIGSTOP, a
-//! debugger) stalls the other producers of a variable-size multi-producer
-//! channel until it runs again.
+//! the run), and so does one killed between clearing that record to give
+//! its claim back and restoring it when the give-back fails; one of
+//! several producers killed after a batch counted its run as sent and
+//! before it committed every record of it leaves `sent` counting the
+//! records the reaper voids; one killed between counting itself on a side
+//! and marking that in its slot (at connect), or between clearing the mark
+//! and uncounting (when it leaves), leaves the side's count one too high,
+//! so that side never closes; a monitor killed in the middle of reaping
+//! leaves the slot half reaped. Not a window: the messages a process still
+//! holds after its only receiver was dropped (a `Msg` outlives its
+//! receiver) are not given back if it dies; the channel has no receiver
+//! left to want them. A live process stopped while it holds the shared
+//! arena lock (SIGSTOP, a debugger) stalls the other producers of a
+//! variable-size multi-producer channel until it runs again.
 //!
 //! # Corruption
 //!
