@@ -26,7 +26,6 @@
 #![allow(clippy::disallowed_types)]
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -625,107 +624,134 @@ fn thread_ping_pong(
     })
 }
 
+/// One ping-pong row: a name and a run that returns (median, p99) in µs.
+type PingCase<'a> = (&'static str, Box<dyn FnMut() -> (f64, f64) + 'a>);
+
 fn ping_pong(cfg: &Cfg) {
     let pings = cfg.pings;
-    let mut thread_rows = Vec::new();
+    let mut cases: Vec<PingCase<'_>> = Vec::new();
     // The floor: two atomics, each side spinning on the other's.
-    {
-        let a = Arc::new(AtomicU64::new(0));
-        let b = Arc::new(AtomicU64::new(0));
-        let (a2, b2) = (a.clone(), b.clone());
-        let (a3, b3) = (a.clone(), b.clone());
-        let mut expect = 0u64;
-        let mut seen = 0u64;
-        let r = thread_ping_pong(
-            pings,
-            move |i| a.store(i + 1, Ordering::Release),
-            move || loop {
-                let v = b.load(Ordering::Acquire);
-                if v != expect {
-                    expect = v;
-                    break v;
-                }
-                std::hint::spin_loop();
-            },
-            move |v| b2.store(v, Ordering::Release),
-            move || loop {
-                let v = a2.load(Ordering::Acquire);
-                if v != seen {
-                    seen = v;
-                    break v;
-                }
-                std::hint::spin_loop();
-            },
-        );
-        let _ = (a3, b3);
-        thread_rows.push(("two-atomic spin floor", r));
-    }
-    {
-        // The per-record protocol alone, 64-byte payloads: what the handles
-        // could reach at best.
-        let (ping, pong) = (SeqRing::new(), SeqRing::new());
-        let (mut sent, mut got, mut echoed, mut seen) = (0, 0, 0, 0);
-        let r = thread_ping_pong(
-            pings,
-            // The pinging thread is the only producer of `ping` and consumer
-            // of `pong`, the echoing thread the other way round, and each
-            // counts its positions from 0.
-            |i| {
-                // SAFETY: see above.
-                unsafe { ping.send(sent, i) };
-                sent += 1;
-            },
-            || {
-                got += 1;
-                // SAFETY: see above.
-                unsafe { pong.recv(got - 1) }
-            },
-            |v| {
-                // SAFETY: see above.
-                unsafe { pong.send(echoed, v) };
-                echoed += 1;
-            },
-            || {
-                seen += 1;
-                // SAFETY: see above.
-                unsafe { ping.recv(seen - 1) }
-            },
-        );
-        thread_rows.push(("sequence-ring floor (psyne's spread layout, bare)", r));
-    }
+    cases.push((
+        "two-atomic spin floor",
+        Box::new(|| {
+            let (a, b) = (AtomicU64::new(0), AtomicU64::new(0));
+            let (mut expect, mut seen) = (0u64, 0u64);
+            thread_ping_pong(
+                pings,
+                |i| a.store(i + 1, Ordering::Release),
+                || loop {
+                    let v = b.load(Ordering::Acquire);
+                    if v != expect {
+                        expect = v;
+                        break v;
+                    }
+                    std::hint::spin_loop();
+                },
+                |v| b.store(v, Ordering::Release),
+                || loop {
+                    let v = a.load(Ordering::Acquire);
+                    if v != seen {
+                        seen = v;
+                        break v;
+                    }
+                    std::hint::spin_loop();
+                },
+            )
+        }),
+    ));
+    // The per-record protocol alone, 64-byte payloads: what the handles
+    // could reach at best.
+    cases.push((
+        "sequence-ring floor (psyne's spread layout, bare)",
+        Box::new(|| {
+            let (ping, pong) = (SeqRing::new(), SeqRing::new());
+            let (mut sent, mut got, mut echoed, mut seen) = (0, 0, 0, 0);
+            thread_ping_pong(
+                pings,
+                // The pinging thread is the only producer of `ping` and
+                // consumer of `pong`, the echoing thread the other way
+                // round, and each counts its positions from 0.
+                |i| {
+                    // SAFETY: see above.
+                    unsafe { ping.send(sent, i) };
+                    sent += 1;
+                },
+                || {
+                    got += 1;
+                    // SAFETY: see above.
+                    unsafe { pong.recv(got - 1) }
+                },
+                |v| {
+                    // SAFETY: see above.
+                    unsafe { pong.send(echoed, v) };
+                    echoed += 1;
+                },
+                || {
+                    seen += 1;
+                    // SAFETY: see above.
+                    unsafe { ping.recv(seen - 1) }
+                },
+            )
+        }),
+    ));
     for (name, strategy, by_ref) in [
         ("psyne busy-spin", WaitStrategy::BusySpin, false),
         ("psyne busy-spin (recv_ref)", WaitStrategy::BusySpin, true),
         ("psyne spin-park (default)", WaitStrategy::default(), false),
     ] {
-        let (mut tx1, mut rx1) =
-            psyne::channel::<M>().capacity(CAP).wait_strategy(strategy).spsc().unwrap();
-        let (mut tx2, mut rx2) =
-            psyne::channel::<M>().capacity(CAP).wait_strategy(strategy).spsc().unwrap();
-        let recv = move |rx: &mut psyne::Receiver<M>| {
-            if by_ref { rx.recv_ref_blocking().unwrap()[0] } else { rx.recv_blocking().unwrap()[0] }
-        };
-        let r = thread_ping_pong(
-            pings,
-            move |i| tx1.send_blocking([i; 8]).unwrap(),
-            move || recv(&mut rx2),
-            move |v| tx2.send_blocking([v; 8]).unwrap(),
-            move || recv(&mut rx1),
-        );
-        thread_rows.push((name, r));
+        cases.push((
+            name,
+            Box::new(move || {
+                let channel =
+                    || psyne::channel::<M>().capacity(CAP).wait_strategy(strategy).spsc().unwrap();
+                let ((mut tx1, mut rx1), (mut tx2, mut rx2)) = (channel(), channel());
+                let recv = move |rx: &mut psyne::Receiver<M>| {
+                    if by_ref {
+                        rx.recv_ref_blocking().unwrap()[0]
+                    } else {
+                        rx.recv_blocking().unwrap()[0]
+                    }
+                };
+                thread_ping_pong(
+                    pings,
+                    move |i| tx1.send_blocking([i; 8]).unwrap(),
+                    move || recv(&mut rx2),
+                    move |v| tx2.send_blocking([v; 8]).unwrap(),
+                    move || recv(&mut rx1),
+                )
+            }),
+        ));
     }
-    {
-        let (tx1, rx1) = crossbeam_channel::bounded::<M>(CAP);
-        let (tx2, rx2) = crossbeam_channel::bounded::<M>(CAP);
-        let r = thread_ping_pong(
-            pings,
-            move |i| tx1.send([i; 8]).unwrap(),
-            move || rx2.recv().unwrap()[0],
-            move |v| tx2.send([v; 8]).unwrap(),
-            move || rx1.recv().unwrap()[0],
-        );
-        thread_rows.push(("crossbeam-channel", r));
+    cases.push((
+        "crossbeam-channel",
+        Box::new(|| {
+            let (tx1, rx1) = crossbeam_channel::bounded::<M>(CAP);
+            let (tx2, rx2) = crossbeam_channel::bounded::<M>(CAP);
+            thread_ping_pong(
+                pings,
+                move |i| tx1.send([i; 8]).unwrap(),
+                move || rx2.recv().unwrap()[0],
+                move |v| tx2.send([v; 8]).unwrap(),
+                move || rx1.recv().unwrap()[0],
+            )
+        }),
+    ));
+    // Round-robin over the rows, as `interleave` does: the machine's drift
+    // hits every row alike; each cell is the median over the rounds.
+    let mut samples = vec![Vec::new(); cases.len()];
+    for _ in 0..cfg.runs {
+        for (i, (_, run)) in cases.iter_mut().enumerate() {
+            samples[i].push(run());
+        }
     }
+    let thread_rows: Vec<(&str, (f64, f64))> = cases
+        .iter()
+        .zip(samples)
+        .map(|((name, _), s)| {
+            let (med, p99): (Vec<f64>, Vec<f64>) = s.into_iter().unzip();
+            (*name, (median(med), median(p99)))
+        })
+        .collect();
     println!("## ping-pong round trip, two threads\n");
     println!("| implementation | median µs | p99 µs | median vs floor |");
     println!("|---|---:|---:|---:|");
