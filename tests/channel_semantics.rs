@@ -250,17 +250,15 @@ fn batch_send_and_receive<P: Pattern>() {
 
 /// Batch sends and receives whose records cross the end of the ring, in
 /// capacities that are and are not powers of two, in both descriptor
-/// layouts (a busy-spinning SPSC channel packs its descriptors and reuses
-/// hot slots): every value arrives once and in order, read through the
+/// layouts (a busy-spinning `ipc://` SPSC channel packs its descriptors
+/// and reuses hot slots): every value arrives once and in order, read through the
 /// batch's iterator and by index, and every record comes back. Each round
 /// sends a run of three while the previous round's batch is still held, so
 /// the ring never drains (which would start hot slots over at slot 0) and
 /// runs start at every descriptor in turn.
 fn batches_wrap_around_the_ring<P: Pattern>() {
     for cap in [8, 6] {
-        for wait in [WaitStrategy::default(), WaitStrategy::BusySpin] {
-            let build = psyne::channel::<u64>().capacity(cap).wait_strategy(wait);
-            let (mut tx, mut rx) = build.pattern::<P>().build().unwrap();
+        for (_, mut tx, mut rx) in common::layouts::<P>(cap) {
             let mut held = None;
             for round in 0..3 * cap as u64 {
                 let values: Vec<u64> = (3 * round..3 * round + 3).collect();
@@ -648,15 +646,23 @@ fn absurd_byte_sizes_are_errors() {
     }
 }
 
-/// A busy-spinning SPSC channel reuses its payload slots from slot 0 once
-/// it drains (hot slots, see the ring's docs). Every way records come and
-/// go must agree on where each one is: runs sent and taken as batches,
-/// batches taken apart and held, one-by-one receives held across a drain,
-/// and a reservation given back.
+/// A busy-spinning `ipc://` SPSC channel reuses its payload slots from
+/// slot 0 once it drains (hot slots, see the ring's docs). Every way
+/// records come and go must agree on where each one is: runs sent and
+/// taken as batches, batches taken apart and held, one-by-one receives
+/// held across a drain, and a reservation given back. (In every layout.)
 #[test]
 fn busy_spin_spsc_records_stay_put_across_drains() {
-    let (mut tx, mut rx) =
-        psyne::channel::<u64>().capacity(4).wait_strategy(WaitStrategy::BusySpin).spsc().unwrap();
+    for (channel, tx, rx) in common::layouts::<psyne::Spsc>(4) {
+        records_stay_put_across_drains(&channel, tx, rx);
+    }
+}
+
+fn records_stay_put_across_drains(
+    channel: &str,
+    mut tx: psyne::Sender<u64>,
+    mut rx: psyne::Receiver<u64>,
+) {
     for round in 0..3u64 {
         let base = round * 100;
         // A run, taken as a batch and taken apart; the oldest held last.
@@ -679,11 +685,11 @@ fn busy_spin_spsc_records_stay_put_across_drains() {
         tx.try_send(base + 5).unwrap();
         tx.try_send(base + 6).unwrap();
         let batch = rx.try_recv_batch(4).unwrap();
-        assert_eq!(batch.iter().copied().collect::<Vec<_>>(), [base + 5, base + 6]);
+        assert_eq!(batch.iter().copied().collect::<Vec<_>>(), [base + 5, base + 6], "{channel}");
         drop(batch);
     }
-    assert_eq!(tx.stats().aborted, 3);
-    assert!(rx.try_recv().is_err());
+    assert_eq!(tx.stats().aborted, 3, "{channel}");
+    assert!(rx.try_recv().is_err(), "{channel}");
 }
 
 /// An overwrite-oldest sender parked behind another sender's reservation
@@ -763,17 +769,15 @@ fn batch_sends_with_a_closure_write_what_fits<P: Pattern>() {
 /// once the sent ones are received), the batch counts one aborted
 /// reservation, and the panic reaches the caller. Panics at each index of
 /// a run, for the try, blocking and async forms, in both descriptor
-/// layouts (busy-spinning SPSC rings have hot slots).
+/// layouts (busy-spinning `ipc://` SPSC rings have hot slots).
 fn a_panicking_fill_sends_what_it_made_and_gives_back_the_rest<P: Pattern>() {
     use futures::executor::block_on;
     use std::panic::{AssertUnwindSafe, catch_unwind};
     const CAP: usize = 8;
-    for wait in [WaitStrategy::default(), WaitStrategy::BusySpin] {
-        let build = psyne::channel::<u64>().capacity(CAP).wait_strategy(wait);
-        let (mut tx, mut rx) = build.pattern::<P>().build().unwrap();
+    for (channel, mut tx, mut rx) in common::layouts::<P>(CAP) {
         for form in 0..3 {
             for at in 0..CAP {
-                let case = format!("{wait:?}, form {form}, at {at}");
+                let case = format!("{channel}, form {form}, at {at}");
                 let fill = |i: usize| {
                     assert!(i != at, "fill fails at {i}");
                     i as u64

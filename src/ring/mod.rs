@@ -109,10 +109,12 @@
 //! aborted ones too), starts its own epoch there.
 //!
 //! Hot slots pay only together with the packed layout: measured on the
-//! project machine, either alone leaves a spinning round trip where it
-//! was, both together bring it from 1.5× to about 1.2× two bare atomics.
+//! project machine, either alone left a spinning round trip where it
+//! was, both together brought it from 1.5× to about 1.2× two bare atomics.
 //! What the packed layout costs elsewhere is why only busy-spinning
-//! channels get them (see [`Layout::Packed`]). Between processes, the
+//! channels between processes get them (see [`Layout::Packed`]; since the
+//! room wait and the receivers' fast polls, in-process rings round-trip
+//! faster spread, see `Shared::new`). Between processes, the
 //! producer also writes where its epoch started into the shared cursors:
 //! a reaper that voids a dead producer's claim that started one flags the
 //! aborted record with [`RESTART`] too, so that the consumer finds the

@@ -1,11 +1,43 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
+// Outside the library: std atomics are fine here (clippy.toml guards the
+// library's loom facade).
+#![allow(clippy::disallowed_types)]
 
 use psyne::{Pattern, Receiver, Sender};
 
 /// A pair of pattern `P` with `cap` records of `u64`.
 pub fn pair<P: Pattern>(cap: usize) -> (Sender<u64, P>, Receiver<u64, P>) {
     psyne::channel::<u64>().capacity(cap).pattern::<P>().build().unwrap()
+}
+
+/// The channels of pattern `P` with `cap` records of `u64` that a test of
+/// both descriptor layouts runs on, each with a name for messages:
+/// in-process with the default strategy and busy-spinning (both spread
+/// descriptors), and, where `ipc://` is built, busy-spinning between two
+/// handles of this process, whose ring packs its descriptors and, for
+/// SPSC, reuses hot payload slots (see the ring's docs).
+pub fn layouts<P: Pattern>(cap: usize) -> Vec<(String, Sender<u64, P>, Receiver<u64, P>)> {
+    use psyne::WaitStrategy;
+    let mut all = Vec::new();
+    for wait in [WaitStrategy::default(), WaitStrategy::BusySpin] {
+        let build = psyne::channel::<u64>().capacity(cap).wait_strategy(wait);
+        let (tx, rx) = build.pattern::<P>().build().unwrap();
+        all.push((format!("in-process, {wait:?}"), tx, rx));
+    }
+    #[cfg(all(feature = "ipc", target_os = "linux"))]
+    {
+        use futures::executor::block_on;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let uri = format!("ipc://layouts-{}-{}-{n}", P::NAME, std::process::id());
+        let build = || psyne::channel::<u64>().wait_strategy(WaitStrategy::BusySpin);
+        let rx = block_on(build().capacity(cap).pattern::<P>().bind(&uri)).unwrap();
+        let tx = block_on(build().pattern::<P>().connect(&uri)).unwrap();
+        all.push(("ipc://, BusySpin".to_owned(), tx, rx));
+    }
+    all
 }
 
 /// Instantiates `fn $name<P: Pattern>()` once per pattern, as a module of
