@@ -6,6 +6,8 @@
 //! reservation while the other sends: receivers wait at the uncommitted
 //! record, an abort is given back (the newest claim) or skipped.
 
+mod common;
+
 use std::collections::VecDeque;
 
 use proptest::prelude::*;
@@ -67,16 +69,22 @@ impl Model {
 }
 
 fn run<P: Pattern>(cap: usize, ops: &[Op]) {
-    run_with::<P>(cap, ops, WaitStrategy::default());
+    let channel = psyne::channel::<u64>().capacity(cap).pattern::<P>().build().unwrap();
+    run_on(cap, ops, channel);
 }
 
-/// [`run`] with a wait strategy: busy-spinning SPSC channels use another
-/// descriptor layout and hot payload slots (a drained ring writes slot 0
-/// again), so every held message is also checked after every step: a slot
-/// handed out while a message in it is held would change its value.
-fn run_with<P: Pattern>(cap: usize, ops: &[Op], wait: WaitStrategy) {
-    let (mut tx, mut rx): (Sender<u64, P>, Receiver<u64, P>) =
-        psyne::channel::<u64>().capacity(cap).wait_strategy(wait).pattern::<P>().build().unwrap();
+/// [`run`] over a busy-spinning SPSC channel between two handles of this
+/// process (`ipc://`): its ring packs its descriptors and has hot payload
+/// slots (a drained ring writes slot 0 again; in-process rings never do),
+/// so every held message is also checked after every step: a slot handed
+/// out while a message in it is held would change its value.
+#[cfg(all(feature = "ipc", target_os = "linux"))]
+fn run_hot(cap: usize, ops: &[Op]) {
+    run_on(cap, ops, common::busy_spin_ipc_pair::<Spsc>(cap));
+}
+
+fn run_on<P: Pattern>(cap: usize, ops: &[Op], channel: (Sender<u64, P>, Receiver<u64, P>)) {
+    let (mut tx, mut rx) = channel;
     let mut model =
         Model { cap: cap as u64, tail: 0, queue: VecDeque::new(), live: Default::default() };
     let mut held: Vec<(u64, Msg<u64>)> = Vec::new();
@@ -320,7 +328,18 @@ proptest! {
 
     #[test]
     fn busy_spin_spsc_matches_model(cap in 1usize..9, ops in prop::collection::vec(op(), 0..200)) {
-        run_with::<Spsc>(cap, &ops, WaitStrategy::BusySpin);
+        let channel = psyne::channel::<u64>()
+            .capacity(cap)
+            .wait_strategy(WaitStrategy::BusySpin)
+            .spsc()
+            .unwrap();
+        run_on(cap, &ops, channel);
+    }
+
+    #[cfg(all(feature = "ipc", target_os = "linux"))]
+    #[test]
+    fn hot_slot_spsc_matches_model(cap in 1usize..9, ops in prop::collection::vec(op(), 0..200)) {
+        run_hot(cap, &ops);
     }
 
     #[test]

@@ -249,9 +249,9 @@ fn batch_send_and_receive<P: Pattern>() {
 }
 
 /// Batch sends and receives whose records cross the end of the ring, in
-/// capacities that are and are not powers of two, in both descriptor
-/// layouts (a busy-spinning `ipc://` SPSC channel packs its descriptors
-/// and reuses hot slots): every value arrives once and in order, read through the
+/// capacities that are and are not powers of two, in every layout of
+/// `common::layouts` (for SPSC, with `ipc://` built, both descriptor
+/// layouts and hot slots): every value arrives once and in order, read through the
 /// batch's iterator and by index, and every record comes back. Each round
 /// sends a run of three while the previous round's batch is still held, so
 /// the ring never drains (which would start hot slots over at slot 0) and
@@ -650,7 +650,8 @@ fn absurd_byte_sizes_are_errors() {
 /// slot 0 once it drains (hot slots, see the ring's docs). Every way
 /// records come and go must agree on where each one is: runs sent and
 /// taken as batches, batches taken apart and held, one-by-one receives
-/// held across a drain, and a reservation given back. (In every layout.)
+/// held across a drain, and a reservation given back. (In every layout of
+/// `common::layouts`; without `ipc://` built, none has hot slots.)
 #[test]
 fn busy_spin_spsc_records_stay_put_across_drains() {
     for (channel, tx, rx) in common::layouts::<psyne::Spsc>(4) {
@@ -768,8 +769,8 @@ fn batch_sends_with_a_closure_write_what_fits<P: Pattern>() {
 /// the receiver to wait on, and the ring's whole capacity is free again
 /// once the sent ones are received), the batch counts one aborted
 /// reservation, and the panic reaches the caller. Panics at each index of
-/// a run, for the try, blocking and async forms, in both descriptor
-/// layouts (busy-spinning `ipc://` SPSC rings have hot slots).
+/// a run, for the try, blocking and async forms, in every layout of
+/// `common::layouts` (busy-spinning `ipc://` SPSC rings have hot slots).
 fn a_panicking_fill_sends_what_it_made_and_gives_back_the_rest<P: Pattern>() {
     use futures::executor::block_on;
     use std::panic::{AssertUnwindSafe, catch_unwind};

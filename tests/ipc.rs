@@ -788,7 +788,7 @@ fn a_dead_sender_of_variable_records_does_not_stall_the_others() {
 }
 
 /// A busy-spinning SPSC channel between processes packs its descriptors
-/// and reuses hot payload slots, as in-process ones do: messages held
+/// and reuses hot payload slots (in-process ones never do): messages held
 /// across a drain, runs, batches and a reservation given back all keep
 /// their contents (here both ends in one process; the layout is the
 /// segment's).

@@ -506,9 +506,9 @@ fn blocking_spsc(cfg: &Cfg) {
 /// psyne's ring protocol in its spread layout, with nothing around it:
 /// per-slot sequence words (tag `2p` free, `2p + 1` committed), one slot
 /// per cache line, payloads in a separate array of 64-byte cells, both
-/// sides spinning. (Busy-spinning SPSC channels pack their
-/// sequence words and reuse a hot payload slot instead; see the ring's
-/// "Hot slots".)
+/// sides spinning: what psyne's in-process channels use. (Busy-spinning
+/// SPSC channels between processes pack their sequence words and reuse a
+/// hot payload slot instead; see the ring's "Hot slots".)
 struct SeqRing {
     seq: Vec<SeqSlot>,
     data: Vec<SeqCell>,

@@ -161,6 +161,7 @@ impl Geometry {
     /// count) waits for it. Between processes it still reads no worse
     /// (`compare --only ipc`, spin round trip 0.33 µs packed against 0.35
     /// spread); in-process rings are always spread (see [`Shared::new`]).
+    #[cfg_attr(not(all(feature = "ipc", target_os = "linux", not(loom))), allow(dead_code))]
     pub(crate) fn ring_layout(&self, cfg: &Config) -> Layout {
         let latency_first = matches!(cfg.wait, WaitStrategy::BusySpin)
             && !cfg.parks

@@ -449,10 +449,13 @@ pub(crate) enum Layout {
     /// keeps touching the same line instead of walking `cap` of them,
     /// which, with hot payload slots, takes a round trip close to two bare
     /// atomics. Only for rings with hot slots, and only for busy-spinning
-    /// ones, because a consumer's release then stores into a line the
-    /// producer is writing, and the next locked instruction or full fence
-    /// waits for that line. Measured on the project machine:
-    /// - busy-spinning threads: throughput unchanged;
+    /// ones between processes, because a consumer's release then stores
+    /// into a line the producer is writing, and the next locked
+    /// instruction or full fence waits for that line. Measured on the
+    /// project machine:
+    /// - busy-spinning threads in one process: slower, since the room
+    ///   wait and the receivers' fast polls (see `Shared::new`), in round
+    ///   trips and in throughput;
     /// - async send/recv (a `Msg`'s reference count is such an
     ///   instruction): about a quarter slower (16–17 → 11–13 M msg/s);
     /// - between processes with sleepers, where every commit's wake-up

@@ -15,8 +15,9 @@ pub fn pair<P: Pattern>(cap: usize) -> (Sender<u64, P>, Receiver<u64, P>) {
 /// both descriptor layouts runs on, each with a name for messages:
 /// in-process with the default strategy and busy-spinning (both spread
 /// descriptors), and, where `ipc://` is built, busy-spinning between two
-/// handles of this process, whose ring packs its descriptors and, for
-/// SPSC, reuses hot payload slots (see the ring's docs).
+/// handles of this process, whose ring, for SPSC, packs its descriptors
+/// and reuses hot payload slots (see the ring's docs; other patterns'
+/// rings are spread). Without `ipc://`, every ring here is spread.
 pub fn layouts<P: Pattern>(cap: usize) -> Vec<(String, Sender<u64, P>, Receiver<u64, P>)> {
     use psyne::WaitStrategy;
     let mut all = Vec::new();
@@ -27,17 +28,27 @@ pub fn layouts<P: Pattern>(cap: usize) -> Vec<(String, Sender<u64, P>, Receiver<
     }
     #[cfg(all(feature = "ipc", target_os = "linux"))]
     {
-        use futures::executor::block_on;
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let uri = format!("ipc://layouts-{}-{}-{n}", P::NAME, std::process::id());
-        let build = || psyne::channel::<u64>().wait_strategy(WaitStrategy::BusySpin);
-        let rx = block_on(build().capacity(cap).pattern::<P>().bind(&uri)).unwrap();
-        let tx = block_on(build().pattern::<P>().connect(&uri)).unwrap();
+        let (tx, rx) = busy_spin_ipc_pair::<P>(cap);
         all.push(("ipc://, BusySpin".to_owned(), tx, rx));
     }
     all
+}
+
+/// A busy-spinning `ipc://` channel of pattern `P` with `cap` records of
+/// `u64`, both ends in this process, under a fresh name: for SPSC, a ring
+/// with packed descriptors and hot payload slots.
+#[cfg(all(feature = "ipc", target_os = "linux"))]
+pub fn busy_spin_ipc_pair<P: Pattern>(cap: usize) -> (Sender<u64, P>, Receiver<u64, P>) {
+    use futures::executor::block_on;
+    use psyne::WaitStrategy;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let uri = format!("ipc://busy-{}-{}-{n}", P::NAME, std::process::id());
+    let build = || psyne::channel::<u64>().wait_strategy(WaitStrategy::BusySpin);
+    let rx = block_on(build().capacity(cap).pattern::<P>().bind(&uri)).unwrap();
+    let tx = block_on(build().pattern::<P>().connect(&uri)).unwrap();
+    (tx, rx)
 }
 
 /// Instantiates `fn $name<P: Pattern>()` once per pattern, as a module of
