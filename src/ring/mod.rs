@@ -678,6 +678,7 @@ impl Ring {
 
     /// A ring as [`Ring::new`] makes it, with the given wake-up fences.
     #[cfg(test)]
+    #[cfg_attr(loom, allow(dead_code))] // the unit tests that use it are not loom's
     pub(crate) fn with_barrier(cap: usize, barrier: Barrier) -> Self {
         Self { barrier, ..Self::new(cap).expect("a small ring") }
     }

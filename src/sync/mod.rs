@@ -100,6 +100,7 @@ pub(crate) enum Barrier {
     /// Tests: full fences, but the waiting side's barrier is refused (as
     /// `membarrier(2)` would be under a seccomp filter installed late).
     #[cfg(test)]
+    #[cfg_attr(loom, allow(dead_code))] // as `heavies`
     Refused,
     /// Tests: full fences, shared by waiters as `Process`, each waiting
     /// side's barrier counted (per thread, [`Barrier::heavies`]).
@@ -139,6 +140,7 @@ impl Barrier {
     /// Tests: how many waiting-side barriers of [`Barrier::Counted`] rings
     /// this thread has run.
     #[cfg(test)]
+    #[cfg_attr(loom, allow(dead_code))] // the unit tests that read it are not loom's
     pub(crate) fn heavies() -> u64 {
         HEAVIES.with(std::cell::Cell::get)
     }
