@@ -103,6 +103,13 @@ impl<T: Message + ?Sized, P: Pattern> Receiver<T, P> {
                 }
                 shared.stats.received(None, shared.tally.1);
                 let offset = shared.ring.consumer_slot(pos) * stride;
+                // A consumer that takes in order asks early for the lines of
+                // a record further on, when the producer is well ahead.
+                if !shared.cfg.take_multi
+                    && let Some(ahead) = shared.ring.prefetch_ahead(pos)
+                {
+                    shared.prefetch(shared.ring.consumer_slot(ahead) * stride);
+                }
                 Some(wrap(shared, Taken { pos, offset, len: size, elems: 0 }))
             }
             Take::Taken { pos, aborted: true } => {

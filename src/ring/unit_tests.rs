@@ -122,6 +122,29 @@ fn a_refused_barrier_says_unfenced() {
     assert!(ring.commit(pos, false, true), "the raised bit still asks for a notification");
 }
 
+/// The only consumer asks for a record further on only while the producer
+/// is well past it, by `tail` as read once every 256 positions (a quarter
+/// of a smaller ring), and never in a small ring.
+#[test]
+fn a_consumer_prefetches_ahead_only_behind_a_producer_well_ahead() {
+    let ring = Ring::new(1024).unwrap();
+    assert_eq!(ring.claim_run(100), (0, 100));
+    assert_eq!(ring.prefetch_ahead(0), Some(16), "tail read at 0: 100 claimed");
+    assert_eq!(ring.prefetch_ahead(67), Some(83), "67 + 32 < 100");
+    assert_eq!(ring.prefetch_ahead(68), None, "too close to the tail it saw");
+    assert_eq!(ring.claim_run(500), (100, 500));
+    assert_eq!(ring.prefetch_ahead(70), None, "tail is read again only at 256");
+    assert_eq!(ring.prefetch_ahead(256), Some(272), "read again: 600 claimed");
+    assert_eq!(ring.prefetch_ahead(300), Some(316));
+    // A ring of 100: looks every 16 positions; one of 8 never does.
+    let ring = Ring::new(100).unwrap();
+    assert_eq!(ring.claim_run(90), (0, 90));
+    assert_eq!((ring.prefetch_ahead(1), ring.prefetch_ahead(16)), (None, Some(32)));
+    let ring = Ring::new(8).unwrap();
+    assert_eq!(ring.claim_run(8), (0, 8));
+    assert_eq!(ring.prefetch_ahead(0), None);
+}
+
 /// Several producers' runs: each claims the free positions from `tail` with
 /// one CAS, stopping at the first that is not free; a run given back
 /// newest first leaves `tail` where it was, and once another claim
