@@ -292,6 +292,10 @@ pub(crate) struct DescLine([AtomicU64; WORDS_PER_LINE]);
 /// in async SPSC, 4 slower.
 const AHEAD: u64 = 16;
 
+/// How often, less one, the only consumer reads `tail` for
+/// [`Ring::prefetch_ahead`] while its last read found the producer close.
+const LOOK_MASK_IDLE: u64 = 255;
+
 const WORDS_PER_LINE: usize = 8;
 
 use desc::Desc;
@@ -608,9 +612,10 @@ pub(crate) struct Ring {
     /// `cap - 1` when `cap` is a power of two, else [`desc::DIVIDE`].
     mask: u64,
     /// How often the only consumer reads `tail` for
-    /// [`prefetch_ahead`](Self::prefetch_ahead), less one (a power of two,
-    /// at most 256, at most a quarter of `cap`); 0 where it never looks
-    /// (rings of fewer than `4 * AHEAD` records).
+    /// [`prefetch_ahead`](Self::prefetch_ahead) while it found the producer
+    /// well ahead, less one (the largest power of two not above a quarter
+    /// of `cap`, at most 256); 0 where it never looks (rings of fewer than
+    /// `4 * AHEAD` records).
     look_mask: u64,
     /// The fences of the wake-up handshake.
     barrier: Barrier,
@@ -641,6 +646,10 @@ struct ConsumerLocal {
     epoch: AtomicU64,
     /// `tail` as it last read it, for [`Ring::prefetch_ahead`].
     tail_seen: AtomicU64,
+    /// Whether that read found the producer well ahead: it then reads
+    /// `tail` again every `look_mask + 1` positions, else every 256 (1 or
+    /// 0: the atomics facade has no boolean).
+    eager: AtomicU64,
 }
 
 /// What the only producer of a ring with hot slots keeps to itself; one
@@ -797,9 +806,11 @@ impl Ring {
     /// sequence word of the position [`AHEAD`] further on, and returns
     /// that position for the caller to ask for its payload too, if the
     /// producer has claimed well past it: by `tail` as this consumer last
-    /// read it, once every 256 positions (or a quarter of a smaller ring;
-    /// a read of a line the producer stores into at every claim, which
-    /// once every 64 positions showed in a ping-pong's p99). Rings of
+    /// read it, once every 256 positions, or, while the last read found
+    /// the producer well ahead, once every `look_mask + 1` (a quarter of a
+    /// ring smaller than 1024, rounded down to a power of two). A read of
+    /// `tail` is a read of a line the producer stores into at every claim:
+    /// once every 64 positions, it showed in a ping-pong's p99. Rings of
     /// fewer than `4 * AHEAD` records never look.
     ///
     /// A consumer that stays a stretch behind the producer (a ring that
@@ -829,13 +840,18 @@ impl Ring {
         let far = ahead.wrapping_add(AHEAD);
         // Relaxed: the consumer's own copy; only a hint.
         if !self.below(far, self.consumer.tail_seen.load(Ordering::Relaxed)) {
-            if pos & self.look_mask != 0 {
+            // Relaxed: the consumer's own state.
+            let eager = self.consumer.eager.load(Ordering::Relaxed) != 0;
+            if pos & if eager { self.look_mask } else { LOOK_MASK_IDLE } != 0 {
                 return None;
             }
             // Relaxed: only a hint of how far the producer is.
             let tail = self.cursors.tail.load(Ordering::Relaxed);
             self.consumer.tail_seen.store(tail, Ordering::Relaxed);
-            if !self.below(far, tail) {
+            let ahead_well = self.below(far, tail);
+            // Relaxed: as above.
+            self.consumer.eager.store(u64::from(ahead_well), Ordering::Relaxed);
+            if !ahead_well {
                 return None;
             }
         }
@@ -2062,17 +2078,17 @@ impl Arena {
     }
 }
 
+/// The largest power of two not above `n` (`n > 0`).
+const fn prev_power_of_two(n: u64) -> u64 {
+    1 << (63 - n.leading_zeros())
+}
+
 /// The newest value of a cursor, for retry paths that must not spin on a
 /// stale one. Under loom a read-modify-write, which reads the latest value in
 /// the modification order, where a plain load may return an older one (and
 /// under loom may do so forever). Relaxed: the cursor is a hint; `seq`
 /// carries the ordering.
 #[inline]
-/// The largest power of two not above `n` (`n > 0`).
-const fn prev_power_of_two(n: u64) -> u64 {
-    1 << (63 - n.leading_zeros())
-}
-
 fn latest(cursor: &AtomicU64) -> u64 {
     // On hardware a plain load sees the new value soon enough, and idle
     // consumers must not hammer the cursor's line with locked operations.

@@ -123,8 +123,9 @@ fn a_refused_barrier_says_unfenced() {
 }
 
 /// The only consumer asks for a record further on only while the producer
-/// is well past it, by `tail` as read once every 256 positions (a quarter
-/// of a smaller ring), and never in a small ring.
+/// is well past it, by `tail` as read once every 256 positions (while the
+/// last read found the producer well ahead, every quarter of a smaller
+/// ring, rounded down to a power of two), and never in a small ring.
 #[test]
 fn a_consumer_prefetches_ahead_only_behind_a_producer_well_ahead() {
     let ring = Ring::new(1024).unwrap();
@@ -136,10 +137,17 @@ fn a_consumer_prefetches_ahead_only_behind_a_producer_well_ahead() {
     assert_eq!(ring.prefetch_ahead(70), None, "tail is read again only at 256");
     assert_eq!(ring.prefetch_ahead(256), Some(272), "read again: 600 claimed");
     assert_eq!(ring.prefetch_ahead(300), Some(316));
-    // A ring of 100: looks every 16 positions; one of 8 never does.
+    // A ring of 100: after a look at 0 that found the producer well
+    // ahead, looks every 16 positions; after one that did not, at 256.
     let ring = Ring::new(100).unwrap();
     assert_eq!(ring.claim_run(90), (0, 90));
-    assert_eq!((ring.prefetch_ahead(1), ring.prefetch_ahead(16)), (None, Some(32)));
+    assert_eq!(ring.prefetch_ahead(0), Some(16));
+    assert_eq!((ring.prefetch_ahead(1), ring.prefetch_ahead(60)), (Some(17), None));
+    assert_eq!(ring.prefetch_ahead(64), None, "a look at 64: 90 claimed, too close");
+    let ring = Ring::new(100).unwrap();
+    assert_eq!(ring.prefetch_ahead(0), None, "nothing claimed: not eager");
+    assert_eq!(ring.claim_run(90), (0, 90));
+    assert_eq!(ring.prefetch_ahead(16), None, "the next look is at 256");
     let ring = Ring::new(8).unwrap();
     assert_eq!(ring.claim_run(8), (0, 8));
     assert_eq!(ring.prefetch_ahead(0), None);
