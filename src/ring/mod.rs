@@ -827,8 +827,8 @@ impl Ring {
     /// (`recv_ref` 38.9 → 54.0); ping-pong round trips unchanged. A
     /// prototype that always asked (no look at `tail`) read alike, except
     /// that busy-spinning `recv_ref`, a consumer that keeps up, fell from
-    /// 49–50 to 16–18 asking 8 ahead. 18 more instructions per message
-    /// where it asks (`examples/hot_path`: 196 → 214).
+    /// 49–50 to 16–18 asking 8 ahead. 18–19 more instructions per message
+    /// where it asks (`examples/hot_path`: 196 → 215, `ref` 158 → 176).
     #[inline(always)]
     pub(crate) fn prefetch_ahead(&self, pos: u64) -> Option<u64> {
         if self.look_mask == 0 {
