@@ -519,14 +519,7 @@ impl Shared {
     /// races with nobody's writes).
     #[inline(always)]
     pub(crate) fn prefetch(&self, offset: usize) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch has no effect on memory and cannot fault.
-        unsafe {
-            use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>(self.record_ptr(offset).as_ptr().cast::<i8>());
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = offset;
+        crate::sync::prefetch(self.record_ptr(offset).as_ptr());
     }
 
     /// Wakes every sleeper of both sides. Called when one of the ring's
@@ -578,19 +571,13 @@ impl Shared {
     pub(crate) fn abort(&self, claimed: Claimed, arena: Option<&mut Arena>) {
         let undone = match (self.layout, arena) {
             (RecordLayout::Fixed { .. }, _) => self.unclaim(claimed.pos),
-            (RecordLayout::Variable { .. }, arena) => {
-                let owner = self.disown(claimed.pos);
-                let undone = match arena {
-                    Some(arena) => arena.try_unalloc(&self.ring, claimed.pos, claimed.undo),
-                    None => self
-                        .with_shared_arena(|a| a.try_unalloc(&self.ring, claimed.pos, claimed.undo))
-                        .unwrap_or(false),
-                };
-                if !undone {
-                    self.own(claimed.pos, owner);
-                }
-                undone
-            }
+            (RecordLayout::Variable { .. }, Some(arena)) => self.give_back(claimed.pos, || {
+                arena.try_unalloc(&self.ring, claimed.pos, claimed.undo)
+            }),
+            (RecordLayout::Variable { .. }, None) => self.give_back(claimed.pos, || {
+                self.with_shared_arena(|a| a.try_unalloc(&self.ring, claimed.pos, claimed.undo))
+                    .unwrap_or(false)
+            }),
         };
         if undone {
             self.stats.aborted();
@@ -605,36 +592,29 @@ impl Shared {
     /// if not, the record is still this process's claim, to commit as
     /// aborted. The caller then calls [`gave_back`](Self::gave_back).
     pub(crate) fn unclaim(&self, pos: u64) -> bool {
-        let owner = self.disown(pos);
-        let undone = self.ring.try_unclaim(pos, self.cfg.multi_producer);
-        if !undone {
-            self.own(pos, owner);
-        }
-        undone
+        self.give_back(pos, || self.ring.try_unclaim(pos, self.cfg.multi_producer))
     }
 
-    /// Clears the owner record of the claim of `pos` that is about to be
-    /// given back, if claims are recorded, and returns this process's
-    /// owner number for [`own`](Self::own). Nobody owns the position once it
-    /// is given back (a reaper must not mistake a later claim of it for
-    /// this one). Cleared before the rewind: after it, another process may
-    /// claim the position and record itself, which a later clear would wipe
-    /// (and a reaper would then never give that claim back). The rewind
-    /// publishes the clear (Release, or the arena's lock).
-    fn disown(&self, pos: u64) -> Option<usize> {
+    /// Gives back the claim of `pos` with `rewind` (which says whether it
+    /// could), clearing its owner record first, if claims are recorded,
+    /// and restoring it if the claim could not be given back (it is then
+    /// this process's until it is committed). Nobody owns the position
+    /// once it is given back (a reaper must not mistake a later claim of
+    /// it for this one). Cleared before the rewind: after it, another
+    /// process may claim the position and record itself, which a later
+    /// clear would wipe (and a reaper would then never give that claim
+    /// back). The rewind publishes the clear (Release, or the arena's
+    /// lock).
+    fn give_back(&self, pos: u64, rewind: impl FnOnce() -> bool) -> bool {
         let owner = self.claim_owner();
         if owner.is_some() {
             self.ring.set_owner(pos, 0, true);
         }
-        owner
-    }
-
-    /// Records the claim of `pos` as `owner`'s again: it could not be given
-    /// back, and is this process's until it is committed.
-    fn own(&self, pos: u64, owner: Option<usize>) {
-        if let Some(owner) = owner {
+        let undone = rewind();
+        if let Some(owner) = owner.filter(|_| !undone) {
             self.ring.set_owner(pos, owner, true);
         }
+        undone
     }
 
     /// After claims were given back by several producers' channel: a rewind

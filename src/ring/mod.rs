@@ -791,14 +791,8 @@ impl Ring {
     #[inline(always)]
     pub(crate) fn waiting_after_run(&self, pos: u64) {
         // Relaxed: this process's copy, the only consumer's own.
-        if self.consumer.run_end.load(Ordering::Relaxed) != pos {
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch has no effect on memory and cannot fault.
-        unsafe {
-            use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(&*self.cursors.tail).cast::<i8>());
+        if self.consumer.run_end.load(Ordering::Relaxed) == pos {
+            crate::sync::prefetch(std::ptr::from_ref(&*self.cursors.tail));
         }
     }
 
@@ -855,12 +849,7 @@ impl Ring {
                 return None;
             }
         }
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch has no effect on memory and cannot fault.
-        unsafe {
-            use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(self.seq(ahead)).cast::<i8>());
-        }
+        crate::sync::prefetch(std::ptr::from_ref(self.seq(ahead)));
         Some(ahead)
     }
 
@@ -1184,8 +1173,9 @@ impl Ring {
     /// them (the CAS per message is what several busy producers wait on).
     /// Returns the first position and how many were claimed (`0`: the
     /// position at `tail` is not free, and [`try_claim`](Self::try_claim)
-    /// says why: the ring is full, or a peer wrote garbage). The caller commits every one of them, each on its own:
-    /// runs are for the only producer ([`commit_run`](Self::commit_run)).
+    /// says why: the ring is full, or a peer wrote garbage). The caller
+    /// commits every one of them, each on its own: runs are for the only
+    /// producer ([`commit_run`](Self::commit_run)).
     #[inline]
     pub(crate) fn claim_run_shared(&self, n: u64) -> (u64, u64) {
         // Relaxed: a hint of where to look, as in `try_claim`.
@@ -1255,7 +1245,7 @@ impl Ring {
         if multi {
             // SYNC POINT (unclaim → claim): Release, so that what the
             // rewinding producer wrote before (the cleared owner record,
-            // see `Shared::disown`) comes before whatever the producer whose
+            // see `Shared::give_back`) comes before whatever the producer whose
             // claim (AcqRel) reads the rewind writes. Relaxed on failure:
             // nothing changed.
             self.cursors
